@@ -1,0 +1,1 @@
+"""pickwise: offline_store."""

@@ -1,0 +1,73 @@
+"""The ``pickwise`` command: demo, serve, terminal and the device tools."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every ``pickwise`` command."""
+    from devices.cli import add_commands as add_device_commands
+
+    parser = argparse.ArgumentParser(prog="pickwise", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="the stock service and a terminal on demo data")
+    demo.add_argument("--data-dir", help="where the demo keeps its files")
+    demo.add_argument("--fresh", action="store_true", help="rebuild the demo data")
+    demo.set_defaults(run=_run_demo)
+
+    serve = sub.add_parser("serve", help="the central stock service")
+    serve.add_argument("--db", help="database URL (default: a SQLite file)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8710)
+    serve.add_argument("--demo", action="store_true", help="load the demo warehouse")
+    serve.set_defaults(run=_run_serve)
+
+    term = sub.add_parser("terminal", help="the terminal for pickers and packers")
+    term.add_argument("--server", required=True, help="the stock service URL")
+    term.add_argument("--device", help="this device's id (default: the host name)")
+    term.add_argument(
+        "--token-file", help="file holding this device's token (or PICKWISE_DEVICE_TOKEN)"
+    )
+    term.add_argument("--data-dir", help="where the device keeps its files")
+    term.set_defaults(run=_run_terminal)
+
+    add_device_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``pickwise`` command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from pickwise.demo import run_demo
+
+    return run_demo(data_dir=args.data_dir, fresh=args.fresh)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from pickwise.serve import run_serve
+
+    return run_serve(db_url=args.db, host=args.host, port=args.port, demo=args.demo)
+
+
+def _run_terminal(args: argparse.Namespace) -> int:
+    from pickwise.terminal_command import run_terminal
+
+    return run_terminal(
+        server=args.server,
+        device_id=args.device,
+        token_file=args.token_file,
+        data_dir=args.data_dir,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

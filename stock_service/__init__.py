@@ -1,0 +1,1 @@
+"""pickwise: stock_service."""
