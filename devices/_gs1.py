@@ -1,0 +1,136 @@
+"""The GS1 engine behind a facade of our own: the only module that imports biip.
+
+Everything biip returns is copied into `Element` values, and everything it raises or
+reports as an error field is translated into `BarcodeError`, so callers never see a
+biip type and the engine can be swapped without changing them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+import biip
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_messages import GS1Message
+from biip.upc import Upc
+
+from devices.errors import BarcodeError, CheckDigitError
+
+GS = "\x1d"
+
+# Fixed-length numeric AIs that end in a GS1 check digit: AI -> what it identifies.
+_CHECKED_AIS = {
+    "00": "SSCC",
+    "01": "GTIN",
+    "02": "GTIN",
+    **{f"41{n}": "GLN" for n in range(8)},
+    "8017": "GSRN",
+    "8018": "GSRN",
+}
+
+
+@dataclass(frozen=True)
+class Element:
+    """One GS1 element string: an application identifier and its data."""
+
+    ai: str
+    value: str
+    description: str
+    variable_length: bool
+    date: datetime.date | None = None
+    moment: datetime.datetime | None = None
+    decimal: Decimal | None = None
+
+
+def check_digit(payload: str) -> int:
+    """The GS1 modulo-10 check digit of ``payload`` (the digits before it)."""
+    total = 0
+    for position, digit in enumerate(reversed(payload)):
+        total += int(digit) * (3 if position % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def verify_check_digit(what: str, number: str) -> None:
+    """Raise `CheckDigitError` unless the last digit of ``number`` is right."""
+    expected = check_digit(number[:-1])
+    if int(number[-1]) != expected:
+        raise CheckDigitError(what, number, expected)
+
+
+def gtin_14(digits: str) -> str:
+    """A GTIN-8, -12, -13 or -14 as 14 digits, after checking its check digit."""
+    verify_check_digit(f"GTIN-{len(digits)}", digits)
+    return digits.rjust(14, "0")
+
+
+def upc_e_as_gtin_14(digits: str) -> str:
+    """An 8-digit UPC-E, expanded to UPC-A and given as 14 digits."""
+    try:
+        upc_a = Upc.parse(digits, config=_config(())).as_upc_a()
+    except biip.ParseError as error:
+        raise BarcodeError(f"{digits} is not a UPC-E number.") from error
+    if upc_a[-1] != digits[-1]:
+        raise CheckDigitError("UPC-E", digits, int(upc_a[-1]))
+    return upc_a.rjust(14, "0")
+
+
+def parse_element_string(text: str, separators: Sequence[str]) -> list[Element]:
+    """Parse GS1 element strings (no symbology identifier, no leading FNC1)."""
+    try:
+        message = GS1Message.parse(text, config=_config(separators))
+    except biip.ParseError as error:
+        raise BarcodeError(_element_problem(text, str(error))) from error
+    return _elements(message.element_strings)
+
+
+def parse_digital_link(uri: str) -> list[Element]:
+    """Parse a GS1 Digital Link URI into its element strings."""
+    try:
+        link = GS1DigitalLinkURI.parse(uri)
+    except biip.ParseError as error:
+        raise BarcodeError(f"This is not a GS1 Digital Link: {error}") from error
+    return _elements(link.element_strings)
+
+
+def _elements(
+    strings: Sequence[biip.gs1_element_strings.GS1ElementString],
+) -> list[Element]:
+    elements = []
+    for string in strings:
+        ai = string.ai.ai
+        if ai in _CHECKED_AIS and string.value.isdigit():
+            verify_check_digit(_CHECKED_AIS[ai], string.value)
+        problem = string.gtin_error or string.sscc_error or string.gln_error
+        if problem:
+            raise BarcodeError(f"AI ({ai}) holds a number that is not valid: {problem}")
+        elements.append(
+            Element(
+                ai=ai,
+                value=string.value,
+                description=string.ai.description,
+                variable_length=".." in string.ai.format,
+                date=string.date,
+                moment=string.datetime,
+                decimal=string.decimal,
+            )
+        )
+    return elements
+
+
+def _element_problem(text: str, detail: str) -> str:
+    if "Failed to get GS1 Application Identifier" in detail:
+        return f"No GS1 application identifier where one was expected in {text!r}."
+    return f"The GS1 data does not follow the rules of its identifier: {detail}"
+
+
+def _config(separators: Sequence[str]) -> biip.ParseConfig:
+    return _cached_config(tuple(separators))
+
+
+@lru_cache(maxsize=16)
+def _cached_config(separators: tuple[str, ...]) -> biip.ParseConfig:
+    return biip.ParseConfig(separator_chars=list(dict.fromkeys((GS, *separators))))
