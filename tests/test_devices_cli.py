@@ -1,0 +1,64 @@
+"""The ``pickwise barcode`` command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pickwise.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_barcode_json_ends_with_one_object(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(capsys, "barcode", "--json", "]C1241ABC1234\x1d100815")
+
+    last = json.loads(out.splitlines()[-1])
+    assert code == 0
+    assert last["kind"] == "product"
+    assert last["aim"] == "]C1"
+    assert last["elements"] == {"241": "ABC1234", "10": "0815"}
+    assert last["customer_part_number"] == "ABC1234"
+    assert (last["warnings"], last["message"]) == ([], None)
+
+
+def test_barcode_separator_is_repeatable(capsys: pytest.CaptureFixture[str]) -> None:
+    scan = "10V10025|21JGF~22X"
+    args = ("barcode", "--json", "--separator", "|", "--separator", "~", f"]C1{scan}")
+    code, out = run(capsys, *args)
+
+    assert code == 0
+    last = json.loads(out.splitlines()[-1])
+    assert (last["lot"], last["serial"], last["consumer_product_variant"]) == (
+        "V10025",
+        "JGF",
+        "X",
+    )
+
+
+def test_barcode_reads_the_gs_picture_as_gs(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = run(capsys, "barcode", "--json", "]C110A␝21B")
+
+    assert json.loads(out)["serial"] == "B"
+
+
+def test_barcode_error_exits_non_zero_with_the_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run(capsys, "barcode", "]E02112345678901")
+
+    assert code == 1
+    assert "should be 0, not 1" in out
+
+
+def test_barcode_human_output_shows_gs_as_a_picture(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out = run(capsys, "barcode", "0109506000134352\x1d10A")
+
+    assert "0109506000134352␝10A" in out
+    assert "\x1d" not in out
