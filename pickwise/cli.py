@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     term.add_argument("--server", required=True, help="the stock service URL")
     term.add_argument("--device", help="this device's id (default: the host name)")
     term.add_argument(
-        "--token-file", help="file holding this device's token (or PICKWISE_DEVICE_TOKEN)"
+        "--token-file",
+        help="file holding this device's token (or PICKWISE_DEVICE_TOKEN)",
     )
     term.add_argument("--data-dir", help="where the device keeps its files")
     term.set_defaults(run=_run_terminal)

@@ -1,1 +1,1 @@
-"""pickwise: stock_service."""
+"""The central stock service: stock, ledger, orders, waves, users and devices."""

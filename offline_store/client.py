@@ -1,0 +1,94 @@
+"""The stock service as the device sees it: typed calls over httpx."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from offline_store.errors import Refused, Unreachable
+from wire import (
+    API,
+    DEVICE_HEADER,
+    BatchResult,
+    Confirmation,
+    ConfirmationBatch,
+    MasterPage,
+    Session,
+    SessionRequest,
+    Wave,
+)
+
+log = logging.getLogger("offline_store")
+# httpx logs whole URLs at INFO; keep it to warnings.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+
+
+class ServiceClient:
+    """Calls of one enrolled device; errors become Unreachable or Refused."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        device_token: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            headers={DEVICE_HEADER: device_token},
+            timeout=TIMEOUT,
+            transport=transport,
+        )
+
+    async def sign_in(self, request: SessionRequest) -> Session:
+        """Sign an operator in; Refused carries the service's sentence."""
+        body = request.model_dump(exclude_none=True)
+        return Session.model_validate(await self._call("POST", "/sessions", json=body))
+
+    async def next_work(self, token: str) -> Wave | None:
+        """The signed-in operator's wave, or None when there is no work."""
+        data = await self._call("GET", "/work/next", token=token)
+        return None if data is None else Wave.model_validate(data)
+
+    async def master_page(self, kind: str, cursor: int) -> MasterPage:
+        """Master data of ``kind`` changed since ``cursor``."""
+        params = {"cursor": cursor, "limit": 5000}
+        data = await self._call("GET", f"/master/{kind}", params=params)
+        return MasterPage.model_validate(data)
+
+    async def send(self, batch: list[Confirmation]) -> BatchResult:
+        """Deliver confirmations; the same operation ids on every retry."""
+        body = ConfirmationBatch(confirmations=batch).model_dump(mode="json")
+        return BatchResult.model_validate(
+            await self._call("POST", "/confirmations", json=body)
+        )
+
+    async def close(self) -> None:
+        """Close connections."""
+        await self._http.aclose()
+
+    async def _call(
+        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._http.request(
+                method, API + path, headers=headers, **kwargs
+            )
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"The stock service did not answer ({exc!r}).") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise Unreachable(f"The stock service is busy ({response.status_code}).")
+        if response.status_code >= 400:
+            try:
+                problem = response.json()
+                raise Refused(problem["type"], problem["detail"])
+            except (ValueError, KeyError, TypeError):
+                raise Refused("refused", f"Refused ({response.status_code}).") from None
+        if response.status_code == 204:
+            return None
+        return response.json()

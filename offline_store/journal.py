@@ -1,0 +1,366 @@
+"""The journal: who signed in here, the assigned wave, and the outbox."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from offline_store.sqlite import Store
+from wire import Confirmation, Kind, Outcome, PickTask, Session, Wave
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Someone who signed in on this device."""
+
+    user_id: int
+    user_name: str
+    display_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A confirmation the service refused, for the picker to see."""
+
+    device_seq: int
+    task_id: int | None
+    reason_type: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LocalWave:
+    """The assigned wave as this device knows it."""
+
+    wave_id: int
+    name: str
+    totes: dict[str, str]
+    tasks: list[PickTask]  # open tasks, in the order to visit them
+    done: int  # tasks confirmed on this device
+    total: int
+
+
+class Journal:
+    """``journal.db``: every write is one BEGIN IMMEDIATE transaction."""
+
+    def __init__(self, path: Path | str, *, device_id: str) -> None:
+        self.store = Store(path)
+        self.device_id = device_id
+        with self.store.write() as db:
+            db.table("meta").create(
+                {"key": str, "value": str}, pk="key", if_not_exists=True
+            )
+            db.table("operators").create(
+                {
+                    "user_id": int,
+                    "user_name": str,
+                    "display_name": str,
+                    "role": str,
+                    "pin_hash": str,
+                    "badge_hash": str,
+                },
+                pk="user_id",
+                if_not_exists=True,
+            )
+            db.table("waves").create(
+                {"wave_id": int, "name": str, "user_id": int, "totes": str},
+                pk="wave_id",
+                if_not_exists=True,
+            )
+            db.table("tasks").create(
+                {
+                    "task_id": int,
+                    "wave_id": int,
+                    "order_id": str,
+                    "sku": str,
+                    "description": str,
+                    "location": str,
+                    "quantity": int,
+                    "tote": str,
+                    "seq": int,
+                    "position": int,
+                    "status": str,
+                    "picked_qty": int,
+                },
+                pk="task_id",
+                if_not_exists=True,
+            )
+            db.table("outbox").create(
+                {"device_seq": int, "op_id": str, "payload": str, "created_at": str},
+                pk="device_seq",
+                if_not_exists=True,
+            )
+            db.table("rejections").create(
+                {
+                    "device_seq": int,
+                    "user_id": int,
+                    "task_id": int,
+                    "reason_type": str,
+                    "message": str,
+                    "seen": int,
+                },
+                pk="device_seq",
+                if_not_exists=True,
+            )
+            db.table("meta").insert({"key": "device_seq", "value": "0"}, ignore=True)
+
+    # Operators
+
+    def remember(self, session: Session, *, pin: str | None, badge: str | None) -> None:
+        """Keep what lets this operator sign in here while the service is down."""
+        row = {
+            "user_id": session.user_id,
+            "user_name": session.user_name,
+            "display_name": session.display_name,
+            "role": session.role,
+        }
+        with self.store.write() as db:
+            old = (
+                db.table("operators").get(session.user_id)
+                if self._known(db, session)
+                else {}
+            )
+            row["pin_hash"] = _secret_hash(pin) if pin else old.get("pin_hash", "")
+            row["badge_hash"] = (
+                _secret_hash(badge) if badge else old.get("badge_hash", "")
+            )
+            db.table("operators").upsert(row, pk="user_id")
+
+    def sign_in_offline(
+        self,
+        *,
+        badge: str | None = None,
+        user: str | None = None,
+        pin: str | None = None,
+    ) -> Operator | None:
+        """The operator these credentials belong to, if they signed in here before."""
+        with self.store.read() as db:
+            rows = list(db.table("operators").rows)
+        for row in rows:
+            if badge and _secret_matches(badge, row["badge_hash"]):
+                return _operator(row)
+            if (
+                user == row["user_name"]
+                and pin
+                and _secret_matches(pin, row["pin_hash"])
+            ):
+                return _operator(row)
+        return None
+
+    @staticmethod
+    def _known(db: Any, session: Session) -> bool:
+        return bool(db.table("operators").count_where("user_id = ?", [session.user_id]))
+
+    # Work
+
+    def load_wave(self, wave: Wave, *, user_id: int) -> None:
+        """Keep the wave here; lines already confirmed on this device stay so."""
+        with self.store.write() as db:
+            db.table("waves").upsert(
+                {
+                    "wave_id": wave.wave_id,
+                    "name": wave.name,
+                    "user_id": user_id,
+                    "totes": json.dumps(wave.totes),
+                },
+                pk="wave_id",
+            )
+            done = {
+                row["task_id"]
+                for row in db.table("tasks").rows_where("wave_id = ?", [wave.wave_id])
+                if row["status"] != "open"
+            }
+            db.table("tasks").upsert_all(
+                [
+                    dict(
+                        task.model_dump(),
+                        wave_id=wave.wave_id,
+                        position=i,
+                        status="open",
+                        picked_qty=0,
+                    )
+                    for i, task in enumerate(wave.tasks)
+                    if task.task_id not in done
+                ],
+                pk="task_id",
+            )
+
+    def current_wave(self, user_id: int) -> LocalWave | None:
+        """The newest wave of this user that still has lines, or None."""
+        with self.store.read() as db:
+            waves = list(
+                db.table("waves").rows_where(
+                    "user_id = ?", [user_id], order_by="wave_id"
+                )
+            )
+            for wave in waves:
+                tasks = list(
+                    db.table("tasks").rows_where(
+                        "wave_id = ?", [wave["wave_id"]], order_by="position, seq"
+                    )
+                )
+                open_tasks = [t for t in tasks if t["status"] == "open"]
+                if open_tasks:
+                    return LocalWave(
+                        wave_id=wave["wave_id"],
+                        name=wave["name"],
+                        totes=json.loads(wave["totes"]),
+                        tasks=[_task(t) for t in open_tasks],
+                        done=len(tasks) - len(open_tasks),
+                        total=len(tasks),
+                    )
+        return None
+
+    def skip(self, task_id: int) -> None:
+        """Send a line to the end of the wave (a local choice; nothing to sync)."""
+        with self.store.write() as db:
+            wave_id = db.table("tasks").get(task_id)["wave_id"]
+            last = db.execute(
+                "SELECT max(position) FROM tasks WHERE wave_id = ?", [wave_id]
+            ).fetchone()[0]
+            db.table("tasks").update(task_id, {"position": last + 1})
+
+    def confirm(
+        self,
+        task: PickTask,
+        *,
+        kind: Kind,
+        user_id: int,
+        quantity: int,
+        lot: str | None = None,
+        serial: str | None = None,
+        reason: str | None = None,
+    ) -> Confirmation:
+        """Mark the line done here and queue its confirmation, in one transaction."""
+        with self.store.write() as db:
+            seq = int(db.table("meta").get("device_seq")["value"]) + 1
+            confirmation = Confirmation(
+                op_id=str(uuid.uuid4()),
+                device_id=self.device_id,
+                device_seq=seq,
+                user_id=user_id,
+                kind=kind,
+                task_id=task.task_id,
+                location=task.location,
+                product=task.sku,
+                lot=lot,
+                serial=serial,
+                quantity=quantity,
+                tote=task.tote if quantity else None,
+                reason=reason,
+                scanned_at=_now(),
+            )
+            db.table("meta").update("device_seq", {"value": str(seq)})
+            db.table("tasks").update(
+                task.task_id,
+                {
+                    "status": "picked" if kind == "pick" else "short",
+                    "picked_qty": quantity,
+                },
+            )
+            db.table("outbox").insert(
+                {
+                    "device_seq": seq,
+                    "op_id": confirmation.op_id,
+                    "payload": confirmation.model_dump_json(),
+                    "created_at": confirmation.scanned_at,
+                }
+            )
+        return confirmation
+
+    # Outbox
+
+    def pending(self, limit: int = 50) -> list[Confirmation]:
+        """Queued confirmations, oldest first."""
+        with self.store.read() as db:
+            rows = db.table("outbox").rows_where(order_by="device_seq", limit=limit)
+            return [Confirmation.model_validate_json(row["payload"]) for row in rows]
+
+    def queued(self) -> int:
+        """How many confirmations wait for an answer."""
+        with self.store.read() as db:
+            return db.table("outbox").count
+
+    def record(self, sent: list[Confirmation], outcomes: list[Outcome]) -> None:
+        """Drop answered confirmations; keep rejections for the picker to read."""
+        by_op = {c.op_id: c for c in sent}
+        with self.store.write() as db:
+            for outcome in outcomes:
+                c = by_op.get(outcome.op_id)
+                if c is None or outcome.status == "gap":
+                    continue
+                if outcome.status == "rejected":
+                    db.table("rejections").insert(
+                        {
+                            "device_seq": c.device_seq,
+                            "user_id": c.user_id,
+                            "task_id": c.task_id,
+                            "reason_type": outcome.reason_type or "rejected",
+                            "message": outcome.message,
+                            "seen": 0,
+                        },
+                        replace=True,
+                    )
+                db.table("outbox").delete_where("op_id = ?", [outcome.op_id])
+            db.table("meta").upsert({"key": "last_sync_at", "value": _now()}, pk="key")
+
+    def last_sync_at(self) -> str | None:
+        """When the service last answered this device."""
+        with self.store.read() as db:
+            rows = list(db.table("meta").rows_where("key = 'last_sync_at'"))
+        return rows[0]["value"] if rows else None
+
+    def unseen_rejections(self, user_id: int) -> list[Rejection]:
+        """Rejections of this user's confirmations not yet shown; marks them seen."""
+        with self.store.write() as db:
+            rows = list(
+                db.table("rejections").rows_where(
+                    "user_id = ? AND seen = 0", [user_id], order_by="device_seq"
+                )
+            )
+            db.execute("UPDATE rejections SET seen = 1 WHERE user_id = ?", [user_id])
+        return [
+            Rejection(r["device_seq"], r["task_id"], r["reason_type"], r["message"])
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        """Close the file."""
+        self.store.close()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _secret_hash(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, **_SCRYPT)
+    return f"{salt.hex()}${digest.hex()}"
+
+
+def _secret_matches(secret: str, stored: str) -> bool:
+    salt, _, digest = stored.partition("$")
+    if not digest:
+        return False
+    mine = hashlib.scrypt(secret.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(mine.hex(), digest)
+
+
+def _operator(row: dict[str, Any]) -> Operator:
+    return Operator(row["user_id"], row["user_name"], row["display_name"], row["role"])
+
+
+def _task(row: dict[str, Any]) -> PickTask:
+    fields = set(PickTask.model_fields)
+    return PickTask.model_validate({k: v for k, v in row.items() if k in fields})

@@ -1,0 +1,308 @@
+"""The stock service's HTTP API (FastAPI), built around one database engine."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import (
+    APIRouter,
+    Depends,
+    FastAPI,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+)
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine, insert, select, update
+
+from stock_service import schema
+from stock_service.auth import new_token, pin_matches, token_hash
+from stock_service.confirm import apply_batch, now
+from wire import (
+    API,
+    DEVICE_HEADER,
+    Barcode,
+    BatchResult,
+    ConfirmationBatch,
+    LedgerEntry,
+    Location,
+    MasterPage,
+    PickTask,
+    Product,
+    Session,
+    SessionRequest,
+    StockRow,
+    Wave,
+)
+
+MASTER: dict[str, tuple[Any, type[Product | Barcode | Location]]] = {
+    "products": (schema.products, Product),
+    "barcodes": (schema.barcodes, Barcode),
+    "locations": (schema.locations, Location),
+}
+
+
+class Refused(HTTPException):
+    """A refusal with a stable type and a sentence a person can read."""
+
+    def __init__(self, status: int, type_: str, detail: str) -> None:
+        super().__init__(status_code=status, detail=detail)
+        self.type = type_
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The API over ``engine``, whose schema is already migrated."""
+    app = FastAPI(title="pickwise stock service", version="1")
+    app.state.engine = engine
+    app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
+    app.include_router(router)
+    return app
+
+
+async def _refused(_request: Request, exc: Refused) -> JSONResponse:
+    body = {"type": exc.type, "detail": exc.detail}
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+EngineDep = Annotated[Engine, Depends(_engine)]
+router = APIRouter()
+
+
+def device(
+    engine: EngineDep,
+    token: Annotated[str | None, Header(alias=DEVICE_HEADER)] = None,
+) -> str:
+    """The enrolled device making the call."""
+    if not token:
+        raise Refused(401, "device_unknown", "This device is not enrolled.")
+    with engine.connect() as conn:
+        device_id = conn.execute(
+            select(schema.devices.c.device_id).where(
+                schema.devices.c.token_hash == token_hash(token)
+            )
+        ).scalar()
+    if device_id is None:
+        raise Refused(401, "device_unknown", "This device is not enrolled.")
+    return str(device_id)
+
+
+def operator(
+    engine: EngineDep,
+    device_id: Annotated[str, Depends(device)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Any:
+    """The operator signed in on this device."""
+    token = (authorization or "").removeprefix("Bearer ")
+    with engine.connect() as conn:
+        user = conn.execute(
+            select(schema.users)
+            .join(schema.sessions)
+            .where(
+                schema.sessions.c.token_hash == token_hash(token),
+                schema.sessions.c.device_id == device_id,
+            )
+        ).first()
+    if user is None:
+        raise Refused(401, "signed_out", "Sign in again.")
+    return user
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.post(f"{API}/sessions", response_model=Session)
+def sign_in(
+    engine: EngineDep, body: SessionRequest, device_id: Annotated[str, Depends(device)]
+) -> Session:
+    """Sign in with a badge, or with a user name and PIN."""
+    users = schema.users.c
+    with engine.connect() as conn:
+        if body.badge:
+            user = conn.execute(
+                select(schema.users).where(users.badge == body.badge)
+            ).first()
+            if user is None:
+                raise Refused(401, "badge_unknown", "This badge is not known.")
+        else:
+            user = conn.execute(
+                select(schema.users).where(users.user_name == (body.user or ""))
+            ).first()
+            if user is None or not pin_matches(body.pin or "", user.pin_hash):
+                raise Refused(401, "wrong_pin", "Wrong user or PIN.")
+    token = new_token()
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.sessions).values(
+                token_hash=token_hash(token),
+                user_id=user.user_id,
+                device_id=device_id,
+                created_at=now(),
+            )
+        )
+    return Session(
+        token=token,
+        user_id=user.user_id,
+        user_name=user.user_name,
+        display_name=user.display_name,
+        role=user.role,
+    )
+
+
+@router.get(f"{API}/master/{{kind}}", response_model=MasterPage)
+def master(
+    engine: EngineDep,
+    kind: str,
+    _device: Annotated[str, Depends(device)],
+    cursor: int = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> MasterPage:
+    """Master data rows changed since ``cursor``, oldest change first."""
+    if kind not in MASTER:
+        raise Refused(404, "not_found", f"No master data called {kind}.")
+    table, model = MASTER[kind]
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(table)
+            .where(table.c.rev > cursor)
+            .order_by(table.c.rev)
+            .limit(limit + 1)
+        ).all()
+    page = [model.model_validate(row._asdict()) for row in rows[:limit]]
+    next_cursor = page[-1].rev if page else cursor
+    return MasterPage(items=page, next_cursor=next_cursor, more=len(rows) > limit)
+
+
+@router.get(
+    f"{API}/work/next",
+    response_model=Wave,
+    responses={204: {"description": "no work for this user"}},
+)
+def next_work(
+    engine: EngineDep, user: Annotated[Any, Depends(operator)]
+) -> Wave | Response:
+    """The wave this user is on, or the next released one, claimed for them."""
+    wave_id = _claim_wave(engine, user.user_id)
+    if wave_id is None:
+        return Response(status_code=204)
+    return _load_wave(engine, wave_id)
+
+
+@router.post(f"{API}/confirmations", response_model=BatchResult)
+def confirm(
+    engine: EngineDep,
+    body: ConfirmationBatch,
+    device_id: Annotated[str, Depends(device)],
+) -> BatchResult:
+    """Apply a batch of one device's confirmations, one outcome each."""
+    for c in body.confirmations:
+        if c.device_id != device_id:
+            raise Refused(403, "wrong_device", "Confirmations of another device.")
+    return BatchResult(outcomes=apply_batch(engine, device_id, body.confirmations))
+
+
+@router.get(f"{API}/stock", response_model=list[StockRow])
+def stock(
+    engine: EngineDep,
+    _device: Annotated[str, Depends(device)],
+    location: str | None = None,
+    product: str | None = None,
+) -> list[StockRow]:
+    """On-hand quantities, filtered by location and product."""
+    query = select(schema.stock).order_by(schema.stock.c.id)
+    if location:
+        query = query.where(schema.stock.c.location == location)
+    if product:
+        query = query.where(schema.stock.c.sku == product)
+    with engine.connect() as conn:
+        rows = conn.execute(query.limit(5000)).all()
+    return [StockRow.model_validate(row._asdict()) for row in rows]
+
+
+@router.get(f"{API}/ledger", response_model=list[LedgerEntry])
+def ledger(
+    engine: EngineDep,
+    _device: Annotated[str, Depends(device)],
+    after: int = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+) -> list[LedgerEntry]:
+    """Stock movements after sequence ``after``, in order."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(schema.ledger)
+            .where(schema.ledger.c.seq > after)
+            .order_by(schema.ledger.c.seq)
+            .limit(limit)
+        ).all()
+    return [LedgerEntry.model_validate(row._asdict()) for row in rows]
+
+
+def _claim_wave(engine: Engine, user_id: int) -> int | None:
+    waves = schema.waves.c
+    with engine.begin() as conn:
+        mine = conn.execute(
+            select(waves.wave_id)
+            .where(waves.assigned_to == user_id, waves.status == "assigned")
+            .order_by(waves.wave_id)
+        ).scalar()
+        if mine is not None:
+            return int(mine)
+        free = conn.execute(
+            select(waves.wave_id)
+            .where(waves.status == "released", waves.assigned_to.is_(None))
+            .order_by(waves.wave_id)
+        ).scalar()
+        if free is None:
+            return None
+        conn.execute(
+            update(schema.waves)
+            .where(waves.wave_id == free)
+            .values(status="assigned", assigned_to=user_id)
+        )
+        return int(free)
+
+
+def _load_wave(engine: Engine, wave_id: int) -> Wave:
+    tasks = schema.pick_tasks.c
+    with engine.connect() as conn:
+        wave = conn.execute(
+            select(schema.waves).where(schema.waves.c.wave_id == wave_id)
+        ).one()
+        totes = conn.execute(
+            select(schema.totes.c.code, schema.totes.c.order_id).where(
+                schema.totes.c.wave_id == wave_id
+            )
+        ).all()
+        rows = conn.execute(
+            select(schema.pick_tasks, schema.products.c.description)
+            .join(schema.products)
+            .where(tasks.wave_id == wave_id, tasks.status == "open")
+            .order_by(tasks.seq)
+        ).all()
+    return Wave(
+        wave_id=wave.wave_id,
+        name=wave.name,
+        totes={code: order for code, order in totes},
+        tasks=[
+            PickTask(
+                task_id=row.task_id,
+                order_id=row.order_id,
+                sku=row.sku,
+                description=row.description,
+                location=row.location,
+                quantity=row.quantity,
+                tote=row.tote,
+                seq=row.seq,
+            )
+            for row in rows
+        ],
+        planned_length_m=wave.planned_length_m,
+    )

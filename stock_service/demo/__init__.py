@@ -1,0 +1,1 @@
+"""The demo warehouse, built from real order lines (see ATTRIBUTION.md)."""

@@ -1,0 +1,180 @@
+"""Tables of the stock service (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("sku", String(32), primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("rev", Integer, nullable=False, index=True),
+)
+
+barcodes = Table(
+    "barcodes",
+    metadata,
+    Column("code", String(64), primary_key=True),
+    Column("sku", ForeignKey("products.sku"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("rev", Integer, nullable=False, index=True),
+)
+
+locations = Table(
+    "locations",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("aisle", String(8), nullable=False),
+    Column("bay", String(8), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("check_digits", String(4), nullable=False),
+    Column("walk_seq", Integer, nullable=False),
+    Column("rev", Integer, nullable=False, index=True),
+)
+
+stock = Table(
+    "stock",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("location", ForeignKey("locations.code"), nullable=False),
+    Column("sku", ForeignKey("products.sku"), nullable=False),
+    Column("lot", String(32), nullable=False, default=""),
+    Column("quantity", Integer, nullable=False),
+    UniqueConstraint("location", "sku", "lot"),
+    Index("ix_stock_sku", "sku"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(32), primary_key=True),
+    Column("customer", String(32), nullable=False),
+    Column("country", String(64), nullable=False),
+    Column("placed_at", String(32), nullable=False),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("order_id", ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", ForeignKey("products.sku"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("user_name", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False),
+    Column("badge", String(64), nullable=False, unique=True),
+    Column("pin_hash", String(256), nullable=False),
+    Column("role", String(16), nullable=False),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("last_seq", Integer, nullable=False, default=0),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.user_id"), nullable=False),
+    Column("device_id", ForeignKey("devices.device_id"), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+waves = Table(
+    "waves",
+    metadata,
+    Column("wave_id", Integer, primary_key=True),
+    Column("name", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # released, assigned, done
+    Column("assigned_to", ForeignKey("users.user_id"), nullable=True, index=True),
+    Column("planned_length_m", Float, nullable=True),
+)
+
+totes = Table(
+    "totes",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("wave_id", ForeignKey("waves.wave_id"), nullable=True, index=True),
+    Column("order_id", ForeignKey("orders.order_id"), nullable=True),
+)
+
+pick_tasks = Table(
+    "pick_tasks",
+    metadata,
+    Column("task_id", Integer, primary_key=True),
+    Column("wave_id", ForeignKey("waves.wave_id"), nullable=False, index=True),
+    Column("order_line_id", ForeignKey("order_lines.id"), nullable=False),
+    Column("order_id", ForeignKey("orders.order_id"), nullable=False),
+    Column("sku", ForeignKey("products.sku"), nullable=False),
+    Column("location", ForeignKey("locations.code"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("tote", ForeignKey("totes.code"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("status", String(16), nullable=False, default="open"),  # open/picked/short
+    Column("picked_qty", Integer, nullable=False, default=0),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("sku", String(32), nullable=False),
+    Column("location", String(32), nullable=False),
+    Column("lot", String(32), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("task_id", Integer, nullable=True),
+    Column("op_id", String(36), nullable=True, index=True),
+    Column("device_id", String(64), nullable=True),
+    Column("user_id", Integer, nullable=True),
+    Column("at", String(32), nullable=False),
+)
+
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("op_id", String(36), primary_key=True),
+    Column("device_id", ForeignKey("devices.device_id"), nullable=False),
+    Column("device_seq", Integer, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("received_at", String(32), nullable=False),
+    UniqueConstraint("device_id", "device_seq"),
+)
+
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("task_id", Integer, nullable=True),
+    Column("op_id", String(36), nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("created_at", String(32), nullable=False),
+)

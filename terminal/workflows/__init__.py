@@ -1,0 +1,1 @@
+"""Workflows: what happens on each scan, as plain objects with no screen."""

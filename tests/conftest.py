@@ -1,0 +1,74 @@
+"""Shared fixtures: the real stock service on a real SQLite file, and a device."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+
+from stock_service.app import create_app
+from stock_service.db import make_engine, migrate
+from stock_service.demo.build import build_demo
+from terminal.device import Device
+
+DEVICE_TOKEN = "test-device-token"
+
+
+class Switchable(httpx.AsyncBaseTransport):
+    """The network between device and service, which a test can cut."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.down = False
+        self.requests = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("network is down", request=request)
+        self.requests += 1
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo warehouse, built once per test run."""
+    path = tmp_path_factory.mktemp("template") / "stock.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    build_demo(engine, device_token=DEVICE_TOKEN)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    return path
+
+
+@pytest.fixture
+def engine(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh copy of the demo warehouse for one test."""
+    path = tmp_path / "stock.db"
+    shutil.copy(demo_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def network(engine: Engine) -> Switchable:
+    """The in-process service behind a network that tests can cut."""
+    return Switchable(httpx.ASGITransport(app=create_app(engine)))
+
+
+@pytest.fixture
+async def device(tmp_path: Path, network: Switchable) -> AsyncIterator[Device]:
+    """The demo device, enrolled with the service."""
+    device = Device(
+        data_dir=tmp_path / "device",
+        device_id="demo-1",
+        server="http://service",
+        device_token=DEVICE_TOKEN,
+        transport=network,
+    )
+    yield device
+    await device.close()

@@ -1,0 +1,76 @@
+"""The picking workflow against the real service and real SQLite files."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from stock_service import schema
+from terminal.device import Device, SignedIn
+from terminal.workflows.picking import PickingWorkflow, Step
+
+
+async def start(device: Device) -> tuple[SignedIn, PickingWorkflow]:
+    signed_in = await device.sign_in(badge="B1001")
+    wave = await device.next_wave(signed_in)
+    assert wave is not None
+    flow = PickingWorkflow(
+        wave,
+        journal=device.journal,
+        master=device.master,
+        user_id=signed_in.operator.user_id,
+    )
+    return signed_in, flow
+
+
+def pick_all(flow: PickingWorkflow) -> None:
+    while flow.step is not Step.DONE:
+        feedback = flow.enter(flow.expected_scan())
+        assert feedback.ok, feedback.message
+
+
+async def test_a_wave_picked_by_scans_moves_stock_once_per_line(
+    device: Device, engine: Engine
+) -> None:
+    _, flow = await start(device)
+    lines = flow.total
+    pick_all(flow)
+    assert await device.sync.drain()
+
+    with engine.connect() as conn:
+        ledger = conn.execute(select(schema.ledger)).all()
+        tasks = conn.execute(
+            select(schema.pick_tasks).where(schema.pick_tasks.c.wave_id == flow.wave_id)
+        ).all()
+    assert len(ledger) == lines
+    assert {row.task_id for row in ledger} == {t.task_id for t in tasks}
+    for task in tasks:
+        assert task.status == "picked"
+        assert task.picked_qty == task.quantity
+    assert device.journal.queued() == 0
+
+
+async def test_wrong_location_scan_keeps_the_step(device: Device) -> None:
+    _, flow = await start(device)
+    task = flow.task
+    assert task is not None
+
+    feedback = flow.enter("16-40-4")
+
+    assert not feedback.ok
+    assert task.location in feedback.message
+    assert flow.step is Step.LOCATION
+    assert flow.task == task
+
+
+async def test_wrong_product_scan_names_the_expected_one(device: Device) -> None:
+    _, flow = await start(device)
+    task = flow.task
+    assert task is not None
+    flow.enter(task.location)
+    other = next(t for t in flow.queue if t.sku != task.sku)
+
+    feedback = flow.enter(other.sku)
+
+    assert not feedback.ok
+    assert f"not {task.sku}" in feedback.message
+    assert flow.step is Step.PRODUCT
