@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from routing.layout import Layout
 
 _EMPTY = "empty"
-_CROSSINGS = tuple(itertools.product((0, 1, 2), repeat=2))
+_CROSSINGS: tuple[tuple[int, int], ...] = tuple(
+    (front, back) for front in (0, 1, 2) for back in (0, 1, 2)
+)
 _CLOSED = "closed"
 # A partial tour's class: (front degree, back degree, joined) with degrees 0 = none,
 # 1 = odd, 2 = even and more than none; or nothing yet, or a finished tour.
@@ -57,7 +59,7 @@ def _moves(column: _Column, length: int) -> list[_Move]:
     moves.append(_Move("front", 2 * picks[-1], 2, 0, False))
     moves.append(_Move("back", 2 * (length - picks[0]), 0, 2, False))
     if len(picks) > 1:
-        gap = max(b - a for a, b in zip(picks, picks[1:], strict=False))
+        gap = max(b - a for a, b in itertools.pairwise(picks))
         moves.append(_Move("gap", 2 * (length - gap), 2, 2, False))
     return moves
 
@@ -78,7 +80,7 @@ def _after_aisle(state: State, move: _Move, column: _Column) -> State | None:
         return None
     if state == _EMPTY and move.name == "none" and not column.depot:
         return state
-    front, back, joined = (0, 0, False) if state == _EMPTY else state  # type: ignore[misc]
+    front, back, joined = state if isinstance(state, tuple) else (0, 0, False)
     new_front, new_back = _degree(front, move.front), _degree(back, move.back)
     if column.depot and new_front == 0:
         new_front = 2  # the depot alone, a piece of the tour with no edges yet
@@ -91,9 +93,9 @@ def _after_aisle(state: State, move: _Move, column: _Column) -> State | None:
 
 
 def _across(state: State, front_edges: int, back_edges: int) -> State | None:
-    if state in (_EMPTY, _CLOSED):
+    if not isinstance(state, tuple):
         return state if front_edges == back_edges == 0 else None
-    front, back, joined = state  # type: ignore[misc]
+    front, back, joined = state
     for degree, edges in ((front, front_edges), (back, back_edges)):
         if (degree == 1) != (edges == 1) or (degree == 0 and edges > 0):
             return None
@@ -107,11 +109,9 @@ def _across(state: State, front_edges: int, back_edges: int) -> State | None:
 
 
 def _closes(state: State) -> bool:
-    if state == _CLOSED:
-        return True
-    if state == _EMPTY:
-        return False
-    front, back, joined = state  # type: ignore[misc]
+    if not isinstance(state, tuple):
+        return state == _CLOSED
+    front, back, joined = state
     return front != 1 and back != 1 and (joined or front == 0 or back == 0)
 
 
@@ -205,7 +205,7 @@ def _euler_order(
             edges.setdefault(b, []).append(a)
 
     def chain(column: int, ys: list[int], times: int) -> None:
-        for a, b in zip(ys, ys[1:], strict=False):
+        for a, b in itertools.pairwise(ys):
             link((column, a), (column, b), times)
 
     for index, (column, move) in enumerate(zip(columns, moves, strict=True)):
@@ -217,7 +217,7 @@ def _euler_order(
         elif move.name == "back":
             chain(index, ys[1:], 2)
         elif move.name == "gap":
-            gaps = [b - a for a, b in zip(ys[1:-1], ys[2:-1], strict=False)]
+            gaps = [b - a for a, b in itertools.pairwise(ys[1:-1])]
             split = 1 + gaps.index(max(gaps))
             chain(index, ys[: split + 1], 2)
             chain(index, ys[split + 1 :], 2)
@@ -226,7 +226,7 @@ def _euler_order(
         link((index, length), (index + 1, length), back)
 
     start = (next(i for i, c in enumerate(columns) if c.depot), 0)
-    stack, circuit = [start], []
+    stack, circuit = [start], list[tuple[int, int]]()
     while stack:
         node = stack[-1]
         if edges.get(node):
@@ -236,9 +236,9 @@ def _euler_order(
         else:
             circuit.append(stack.pop())
     seen: list[tuple[int, int]] = []
-    for column, y in reversed(circuit):
-        if y in columns[column].picks and (column, y) not in seen:
-            seen.append((column, y))
+    for place in reversed(circuit):
+        if place[1] in columns[place[0]].picks and place not in seen:
+            seen.append(place)
     return seen
 
 

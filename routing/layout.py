@@ -232,10 +232,7 @@ def load_layout(path: str | Path) -> Layout:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        if path.suffix == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, ValueError) as error:
         raise LayoutError(f"cannot read layout {path.name}: {error}") from error
     return layout_from_dict(data)
