@@ -12,11 +12,10 @@ import datetime
 import logging
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from devices._layouts import KEY_CODES, LAYOUTS
 from devices.errors import LayoutError
-from devices.scan import Scan
+from devices.scan import SCAN_CORRUPTED, SCANNER_DISCONNECTED, Scan, Signal
 
 EV_SYN, EV_KEY = 0, 1
 SYN_REPORT, SYN_DROPPED = 0, 3
@@ -53,20 +52,6 @@ _DEAD_KEYS = {
 }
 
 log = logging.getLogger("devices")
-
-
-@dataclass(frozen=True)
-class Signal:
-    """Something a reader reports besides frames."""
-
-    kind: str
-    """``disconnected``, ``corrupted``, ``denied`` or ``busy``."""
-    message: str
-    """A sentence a picker or a supervisor can read."""
-
-
-SCAN_CORRUPTED = "Scan corrupted: scan again."
-SCANNER_DISCONNECTED = "Scanner disconnected."
 
 
 def key_code(name: str) -> int:

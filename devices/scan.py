@@ -1,10 +1,12 @@
-"""A scan as it leaves a scanner: its text, symbology, source and time."""
+"""What readers deliver: scans (text, symbology, source, time) and signals."""
 
 from __future__ import annotations
 
 import datetime
 import re
 from dataclasses import dataclass, field
+
+from devices.errors import ScannerBusy, ScannerDenied, ScannerError
 
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 
@@ -55,3 +57,26 @@ def raw_view(text: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Something a reader reports besides frames."""
+
+    kind: str
+    """``disconnected``, ``corrupted``, ``denied`` or ``busy``."""
+    message: str
+    """A sentence a picker or a supervisor can read."""
+
+
+SCAN_CORRUPTED = "Scan corrupted: scan again."
+SCANNER_DISCONNECTED = "Scanner disconnected."
+
+
+def signal_for(error: ScannerError) -> Signal:
+    """The signal that reports a scanner that cannot be opened."""
+    if isinstance(error, ScannerDenied):
+        return Signal("denied", str(error))
+    if isinstance(error, ScannerBusy):
+        return Signal("busy", str(error))
+    return Signal("disconnected", str(error))

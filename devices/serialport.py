@@ -17,8 +17,7 @@ from typing import Protocol
 import serial
 
 from devices.errors import ScannerBusy, ScannerDenied, ScannerError, ScannerGone
-from devices.keys import SCANNER_DISCONNECTED, Signal
-from devices.scan import Scan
+from devices.scan import SCANNER_DISCONNECTED, Scan, Signal, signal_for
 
 log = logging.getLogger("devices")
 
@@ -165,7 +164,7 @@ class SerialScanner:
             except ScannerError as error:
                 if str(error) != reported:
                     reported = str(error)
-                    self._emit(Signal(_signal_kind(error), reported))
+                    self._emit(signal_for(error))
                 delay = self._backoff[min(attempt, len(self._backoff) - 1)]
                 attempt += 1
                 self._stop.wait(delay)
@@ -188,11 +187,3 @@ class SerialScanner:
                 return
             for scan in self._framer.feed(data):
                 self._emit(scan)
-
-
-def _signal_kind(error: ScannerError) -> str:
-    if isinstance(error, ScannerDenied):
-        return "denied"
-    if isinstance(error, ScannerBusy):
-        return "busy"
-    return "disconnected"

@@ -10,9 +10,9 @@ import pytest
 
 from devices._layouts import LAYOUTS
 from devices.errors import LayoutError
-from devices.keys import EV_KEY, EV_SYN, SYN_DROPPED, KeyDecoder, Signal, key_code
+from devices.keys import EV_KEY, EV_SYN, SYN_DROPPED, KeyDecoder, key_code
 from devices.replay import parse_evtest, parse_tokens, replay
-from devices.scan import Scan
+from devices.scan import Scan, Signal
 
 CASES = Path(__file__).parent / "cases" / "wedge.jsonl"
 WEDGE_CASES = [

@@ -14,8 +14,7 @@ import pytest
 import serial
 
 from devices.errors import ScannerBusy, ScannerGone
-from devices.keys import Signal
-from devices.scan import Scan
+from devices.scan import Scan, Signal
 from devices.serialport import LineFramer, Port, SerialScanner, open_port
 
 CASES = Path(__file__).parent / "cases" / "serial.jsonl"
