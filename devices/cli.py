@@ -1,14 +1,22 @@
-"""Command-line commands of the devices package (``pickwise barcode``, ...)."""
+"""Command-line commands of the devices package: ``pickwise barcode`` and
+``pickwise scanners``."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import queue
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from devices.barcode import GS, Reading, interpret
-from devices.scan import raw_view
+from devices.errors import DevicesError
+from devices.evdev_reader import EvdevScanner, list_candidates
+from devices.keys import KeyDecoder
+from devices.replay import parse_capture, replay
+from devices.scan import Scan, Signal, raw_view
+from devices.serialport import SerialScanner, open_port
 
 _SEPARATOR_NAMES = {"GS": GS, "FNC1": GS, "\\x1d": GS, "\\u001d": GS, "␝": GS}
 
@@ -31,6 +39,129 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     barcode.add_argument("--json", action="store_true", help="print one JSON object")
     barcode.add_argument("text", metavar="TEXT", help="the scan, AIM identifier first")
     barcode.set_defaults(run=run_barcode)
+
+    scanners = subparsers.add_parser(
+        "scanners",
+        help="attached scanners, a live view, and replays of captures",
+        description="List the scanners attached, with their mode and whether they "
+        "may be read.",
+    )
+    scanners.set_defaults(run=run_list)
+    commands = scanners.add_subparsers(dest="scanners_command")
+
+    watch = commands.add_parser("watch", help="show each scan raw and interpreted")
+    watch.add_argument("device", help="an input device path or a serial port URL")
+    _add_decoder_options(watch)
+    watch.add_argument("--baudrate", type=int, default=9600)
+    watch.set_defaults(run=run_watch)
+
+    replay = commands.add_parser(
+        "replay",
+        help="decode a recorded capture",
+        description="Decode a capture (token notation or evtest text) and print one "
+        'JSON object per line: {"frame": ...} or {"signal": ...}.',
+    )
+    replay.add_argument("file", metavar="FILE", help="the capture, or - for stdin")
+    _add_decoder_options(replay)
+    replay.set_defaults(run=run_replay)
+
+
+def _add_decoder_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--layout", default="us", help="the scanner's keyboard country")
+    parser.add_argument(
+        "--terminators",
+        default="ENTER,KPENTER",
+        metavar="LIST|none",
+        help="keys that end a scan, comma-separated (default ENTER,KPENTER)",
+    )
+    parser.add_argument(
+        "--idle-ms", type=float, help="a pause that ends a scan (default 100 with none)"
+    )
+
+
+def _decoder(args: argparse.Namespace, source: str) -> KeyDecoder:
+    names = [] if args.terminators == "none" else args.terminators.split(",")
+    idle = args.idle_ms if args.idle_ms is not None or names else 100.0
+    return KeyDecoder(args.layout, terminators=names, idle_ms=idle, source=source)
+
+
+def run_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the frames and signals of a recorded capture, one JSON object a line."""
+    out = out or sys.stdout
+    try:
+        if args.file == "-":
+            text = sys.stdin.read()
+        else:
+            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+        decoder = _decoder(args, f"replay:{args.file}")
+        records = parse_capture(text)
+    except (OSError, DevicesError) as error:
+        sys.stderr.write(f"pickwise scanners replay: {error}\n")
+        return 2
+    for item in replay(records, decoder):
+        out.write(json.dumps(_replay_line(item), ensure_ascii=False) + "\n")
+    return 0
+
+
+def _replay_line(item: Scan | Signal) -> dict[str, str]:
+    if isinstance(item, Scan):
+        return {"frame": item.text}
+    return {"signal": item.kind, "message": item.message}
+
+
+def run_list(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the candidate scanners, their mode and whether they may be read."""
+    out = out or sys.stdout
+    found = list_candidates()
+    if not found:
+        out.write("No scanner found (no keyboard-like input device, no serial port).\n")
+    for candidate in found:
+        access = "readable" if candidate.readable else "NOT readable"
+        out.write(f"{candidate.mode:<9} {access:<13} {candidate.path}\n")
+        if candidate.problem:
+            out.write(f"          {candidate.problem}\n")
+    return 0
+
+
+def run_watch(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Show each scan from one scanner, raw and interpreted, until interrupted."""
+    out = out or sys.stdout
+    items: queue.Queue[Scan | Signal] = queue.Queue()
+    reader: EvdevScanner | SerialScanner
+    try:
+        if args.device.startswith("/dev/input/"):
+            decoder = _decoder(args, f"evdev:{args.device}")
+            reader = EvdevScanner(args.device, items.put, decoder)
+        else:
+            reader = SerialScanner(
+                args.device,
+                items.put,
+                opener=lambda url: open_port(url, baudrate=args.baudrate),
+            )
+    except DevicesError as error:
+        sys.stderr.write(f"pickwise scanners watch: {error}\n")
+        return 2
+    reader.start()
+    try:
+        while True:
+            item = items.get()
+            if isinstance(item, Signal):
+                out.write(f"-- {item.message}\n")
+                continue
+            reading = interpret(item.text)
+            aim = item.aim or "no AIM"
+            out.write(f"{raw_view(item.text)}  [{aim}]\n  → {_summary(reading)}\n")
+            out.flush()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        reader.stop()
+
+
+def _summary(reading: Reading) -> str:
+    fields = reading.to_json()
+    shown = {k: v for k, v in fields.items() if k not in ("raw", "aim") and v}
+    return json.dumps(shown, ensure_ascii=False)
 
 
 def run_barcode(args: argparse.Namespace, out: TextIO | None = None) -> int:

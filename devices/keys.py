@@ -32,6 +32,16 @@ _CAPSLOCK = KEY_CODES["CAPSLOCK"]
 _KEYPAD_DIGITS = {KEY_CODES[f"KP{digit}"]: str(digit) for digit in range(10)}
 _KEY_NAMES = {code: name for name, code in sorted(KEY_CODES.items(), reverse=True)}
 _LEVEL_NAMES = ("base", "Shift", "AltGr", "Shift+AltGr")
+_CONTROL_KEYS = {
+    KEY_CODES[name]: char
+    for name, char in (
+        ("ENTER", "\r"),
+        ("KPENTER", "\r"),
+        ("TAB", "\t"),
+        ("ESC", "\x1b"),
+        ("BACKSPACE", "\x08"),
+    )
+}
 _SPOILED_GAP = 0.5  # seconds of silence that end a corrupted scan with no terminator
 
 # Dead keys: the character typed alone (dead key, then space) and the combining mark.
@@ -187,6 +197,8 @@ class KeyDecoder:
             return []
         if self._held & _CTRL:
             return self._typed(self._chords.get(code), code, "Ctrl")
+        if code in _CONTROL_KEYS:  # kept, for the interpreter to refuse by name
+            return self._typed(_CONTROL_KEYS[code], code, "base")
         level = self._level(code)
         levels = self._keys.get(code)
         return self._typed(levels[level] if levels else None, code, _LEVEL_NAMES[level])

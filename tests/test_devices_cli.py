@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,58 @@ def test_barcode_human_output_shows_gs_as_a_picture(
 
     assert "0109506000134352␝10A" in out
     assert "\x1d" not in out
+
+
+def test_replay_prints_one_json_object_per_frame_or_signal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    capture = tmp_path / "capture.txt"
+    capture.write_text(
+        "LEFTSHIFT+ Q+ Q- LEFTSHIFT- LEFTSHIFT+ 1+ 1- LEFTSHIFT- ENTER+ ENTER-\n"
+        "1+ 1- !DROP 2+ 2- ENTER+ ENTER- 3+ 3- !ENODEV\n",
+        encoding="utf-8",
+    )
+
+    code, out = run(capsys, "scanners", "replay", "--layout", "fr", str(capture))
+
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [line.get("frame") or line["signal"] for line in lines] == [
+        "A1",
+        "corrupted",
+        "disconnected",
+    ]
+
+
+def test_replay_without_terminators_splits_on_pauses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    capture = tmp_path / "capture.txt"
+    capture.write_text("4+ 4- 0+ 0- ~300ms 7+ 7-", encoding="utf-8")
+
+    args = ("scanners", "replay", "--terminators", "none", "--idle-ms", "100")
+    _, out = run(capsys, *args, str(capture))
+
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"frame": "40"},
+        {"frame": "7"},
+    ]
+
+
+def test_replay_of_an_unknown_layout_exits_with_a_message(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    capture = tmp_path / "capture.txt"
+    capture.write_text("1+ 1-", encoding="utf-8")
+
+    assert main(["scanners", "replay", "--layout", "xx", str(capture)]) == 2
+    assert "Unknown keyboard layout 'xx'" in capsys.readouterr().err
+
+
+def test_scanners_lists_or_says_there_are_none(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out = run(capsys, "scanners")
+
+    assert code == 0
+    assert out.strip()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devices._layouts import LAYOUTS
+from devices.barcode import interpret
 from devices.errors import LayoutError
 from devices.keys import EV_KEY, EV_SYN, SYN_DROPPED, KeyDecoder, key_code
 from devices.replay import parse_evtest, parse_tokens, replay
@@ -216,3 +217,10 @@ def test_evtest_text_replays_like_tokens() -> None:
 
     seen = [item.text if isinstance(item, Scan) else item.kind for item in out]
     assert seen == ["1", "corrupted"]
+
+
+def test_enter_that_is_no_terminator_stays_in_the_frame_to_be_refused() -> None:
+    (text,) = frames("4+ 4- ENTER+ ENTER- TAB+ TAB-", terminators=["TAB"])
+
+    assert text == "4\r"
+    assert "CR" in (interpret(text).message or "")
