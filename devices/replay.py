@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from devices._layouts import KEY_CODES, LAYOUTS
 from devices.errors import LayoutError
 from devices.keys import (
     EV_KEY,
@@ -21,10 +22,10 @@ from devices.keys import (
     SYN_DROPPED,
     SYN_REPORT,
     KeyDecoder,
-    Signal,
+    ctrl_chords,
     key_code,
 )
-from devices.scan import Scan
+from devices.scan import Scan, Signal
 
 TOKEN_STEP = 0.001  # seconds between two events of a token capture: a fast scanner
 
@@ -129,3 +130,48 @@ def replay(records: Iterable[Record], decoder: KeyDecoder) -> Iterator[Scan | Si
         else:
             yield from decoder.disconnect()
     yield from decoder.tick(float("inf"))
+
+
+def keystrokes(
+    text: str, layout: str = "us", *, start: float = 0.0, key_time: float = 0.001
+) -> list[Event]:
+    """The key events a scanner set to ``layout`` sends to type ``text`` and Enter.
+
+    One key per ``key_time`` seconds; modifiers go down and up around each key, and
+    control characters are Ctrl chords (GS is Ctrl+]). For benchmarks and tests.
+    """
+    keys = _typing_table(layout)
+    shift, altgr, ctrl = (
+        key_code("LEFTSHIFT"),
+        key_code("RIGHTALT"),
+        key_code("LEFTCTRL"),
+    )
+    events: list[Event] = []
+    clock = start
+    for char in [*text, "\r"]:
+        if char not in keys:
+            raise LayoutError(f"The {layout} layout cannot type {char!r}.")
+        code, level = keys[char]
+        held = {0: [], 1: [shift], 2: [altgr], 3: [shift, altgr], 4: [ctrl]}[level]
+        clock += key_time
+        for value, codes in ((KEY_DOWN, [*held, code]), (KEY_UP, [code, *held])):
+            for each in codes:
+                events.append(Event(clock, EV_KEY, each, value))
+                events.append(Event(clock, EV_SYN, SYN_REPORT, 0))
+    return events
+
+
+def _typing_table(layout: str) -> dict[str, tuple[int, int]]:
+    """Character → (key code, level), preferring main keys and lower levels."""
+    table: dict[str, tuple[int, int]] = {"\r": (key_code("ENTER"), 0)}
+    keypad = {code for name, code in KEY_CODES.items() if name.startswith("KP")}
+    for level in range(4):
+        for code, levels in sorted(
+            LAYOUTS[layout].items(), key=lambda i: i[0] in keypad
+        ):
+            char = levels[level]
+            if char and len(char) == 1:
+                table.setdefault(char, (code, level))
+    for code, char in ctrl_chords(layout).items():
+        table.setdefault(char, (code, 4))
+    return table
