@@ -67,17 +67,27 @@ class ServiceClient:
             await self._call("POST", "/confirmations", json=body)
         )
 
+    async def ping(self) -> None:
+        """Raise Unreachable unless the service answers."""
+        await self._call("GET", "/healthz", prefix="")
+
     async def close(self) -> None:
         """Close connections."""
         await self._http.aclose()
 
     async def _call(
-        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        prefix: str = API,
+        **kwargs: Any,
     ) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             response = await self._http.request(
-                method, API + path, headers=headers, **kwargs
+                method, prefix + path, headers=headers, **kwargs
             )
         except httpx.HTTPError as exc:
             raise Unreachable(f"The stock service did not answer ({exc!r}).") from exc

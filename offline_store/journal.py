@@ -312,6 +312,10 @@ class Journal:
                         replace=True,
                     )
                 db.table("outbox").delete_where("op_id = ?", [outcome.op_id])
+
+    def mark_synced(self) -> None:
+        """Note that the service answered just now."""
+        with self.store.write() as db:
             db.table("meta").upsert({"key": "last_sync_at", "value": _now()}, pk="key")
 
     def last_sync_at(self) -> str | None:

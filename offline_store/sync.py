@@ -70,9 +70,11 @@ class SyncWorker:
     async def drain(self) -> bool:
         """Send everything queued; False when the service could not be reached."""
         try:
+            sent = False
             while batch := await asyncio.to_thread(
                 self.journal.pending, self.batch_size
             ):
+                sent = True
                 result = await self.client.send(batch)
                 await asyncio.to_thread(self.journal.record, batch, result.outcomes)
                 if any(o.status == "gap" for o in result.outcomes):
@@ -80,12 +82,15 @@ class SyncWorker:
                         "sync.sequence_gap", extra={"first": batch[0].device_seq}
                     )
                     break
+            if not sent:
+                await self.client.ping()
         except Unreachable as exc:
             self._failures += 1
             log.info("sync.unreachable", extra={"error": str(exc)})
             await self._changed(online=False)
             return False
         self._failures = 0
+        await asyncio.to_thread(self.journal.mark_synced)
         await self._changed(online=True)
         return True
 

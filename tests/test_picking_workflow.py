@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from stock_service import schema
 from terminal.device import Device, SignedIn

@@ -13,17 +13,20 @@ import gzip
 import hashlib
 import io
 import math
+import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
 from stock_service import schema
 from stock_service.auth import hash_pin, token_hash
+from stock_service.db import make_engine, migrate
 from stock_service.errors import DemoDataError
 
 # GS1 Global Office's example prefix (950), used in GS1's own documentation.
@@ -172,6 +175,30 @@ def plan_waves(lines: list[OrderLine]) -> list[WavePlan]:
     closed.extend(open_waves)
     first = {inv: i for i, inv in enumerate(dict.fromkeys(ln.invoice for ln in lines))}
     return sorted(closed, key=lambda w: first[w.orders[0]])
+
+
+def ensure_demo(db_path: Path) -> str:
+    """The demo database at ``db_path``, built if missing; returns the device token.
+
+    The token sits beside the database so that a demo terminal can read it.
+    """
+    token_path = db_path.with_name("demo-device.token")
+    if db_path.exists() and token_path.exists():
+        return token_path.read_text().strip()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = db_path.with_name(db_path.name + ".building")
+    for leftover in partial.parent.glob(partial.name + "*"):
+        leftover.unlink()
+    token = secrets.token_urlsafe(24)
+    engine = make_engine(f"sqlite:///{partial}")
+    try:
+        migrate(engine)
+        build_demo(engine, device_token=token)
+    finally:
+        engine.dispose()
+    partial.replace(db_path)
+    token_path.write_text(token + "\n")
+    return token
 
 
 def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:

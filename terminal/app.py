@@ -1,0 +1,102 @@
+"""The pickwise terminal: wires screens, the sync worker and worker failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState
+
+from offline_store.sync import SyncState
+from terminal.device import Device, SignedIn
+from terminal.screens.menu import MenuScreen
+from terminal.screens.pick import PickScreen
+from terminal.screens.sign_in import SignInScreen
+from terminal.widgets.status_line import StatusLine
+from terminal.workflows.picking import PickingWorkflow
+
+log = logging.getLogger("terminal")
+
+
+class PickwiseApp(App[int]):
+    """Full-screen, keyboard only; a picker cannot quit it."""
+
+    CSS_PATH = "pickwise.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS = [
+        Binding("ctrl+q", "ignore", show=False, priority=True),
+        Binding("ctrl+c", "ignore", show=False, priority=True),
+        Binding("ctrl+p", "ignore", show=False, priority=True),
+    ]
+
+    def __init__(self, device: Device, *, demo: bool = False) -> None:
+        super().__init__()
+        self.device = device
+        self.demo = demo
+        self.sync_state: SyncState | None = None
+        if demo:
+            self.title = "pickwise demo"
+            self.bind("f10", "quit_demo", description="Quit")
+
+    def on_mount(self) -> None:
+        self.theme = "ansi-dark"
+        self.device.sync.on_change = self._sync_changed
+        self.run_worker(self.device.sync.run(), name="sync", exit_on_error=False)
+        self.run_worker(
+            self.device.refresh_master(), name="master", exit_on_error=False
+        )
+        self.push_screen(SignInScreen())
+
+    def open_menu(self, signed_in: SignedIn) -> None:
+        """Show the menu of a signed-in operator."""
+        self.push_screen(MenuScreen(signed_in))
+
+    def start_pick(self, signed_in: SignedIn) -> None:
+        """Fetch the next wave and open the pick screen, in a worker."""
+        self.run_worker(self._start_pick(signed_in), name="wave", exclusive=True)
+
+    async def _start_pick(self, signed_in: SignedIn) -> None:
+        wave = await self.device.next_wave(signed_in)
+        menu = self.screen
+        if wave is None:
+            if isinstance(menu, MenuScreen):
+                offline = self.sync_state is not None and not self.sync_state.online
+                menu.tell(
+                    False,
+                    "No wave on this device and the service cannot be reached."
+                    if offline or signed_in.token is None
+                    else "No work waiting. Ask your supervisor.",
+                )
+            return
+        flow = PickingWorkflow(
+            wave,
+            journal=self.device.journal,
+            master=self.device.master,
+            user_id=signed_in.operator.user_id,
+        )
+        await self.push_screen(PickScreen(flow))
+
+    def _sync_changed(self, state: SyncState) -> None:
+        self.sync_state = state
+        for line in self.screen.query(StatusLine):
+            line.state = state
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker failures reach a person: a toast, the queue kept."""
+        if event.state is WorkerState.ERROR:
+            log.error("worker.failed", extra={"worker": event.worker.name})
+            self.notify(
+                f"{event.worker.name} failed: {event.worker.error}",
+                severity="error",
+                timeout=10,
+            )
+
+    def action_ignore(self) -> None:
+        """Keys that would leave the app do nothing here."""
+
+    async def action_quit_demo(self) -> None:
+        """Demo only: leave."""
+        await asyncio.sleep(0)
+        self.exit(0)

@@ -1,0 +1,59 @@
+"""What a signed-in operator can do, by role."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from terminal.device import SignedIn
+from terminal.widgets.feedback_line import FeedbackLine
+from terminal.widgets.status_line import StatusLine
+
+
+class MenuScreen(Screen[None]):
+    """Choose the next job."""
+
+    BINDINGS = [
+        Binding("1", "pick", "Pick"),
+        Binding("2", "sync", "Send"),
+        Binding("0", "sign_out", "Sign out"),
+        Binding("f9", "pick", "Demo: pick", show=False),
+    ]
+
+    def __init__(self, signed_in: SignedIn) -> None:
+        super().__init__()
+        self.signed_in = signed_in
+
+    def compose(self) -> ComposeResult:
+        operator = self.signed_in.operator
+        with Vertical(id="body"):
+            yield Static(f"{operator.display_name} · {operator.role}", id="title")
+            yield Static("1  Pick the next wave", classes="choice")
+            yield Static("2  Send queued work now", classes="choice")
+            yield Static("0  Sign out", classes="choice")
+            if not self.signed_in.online:
+                yield Static("Signed in offline: work on this device only.")
+            yield FeedbackLine()
+        yield StatusLine()
+        yield Footer()
+
+    def action_pick(self) -> None:
+        """Open the next wave."""
+        self.tell(True, "Looking for work…")
+        self.app.start_pick(self.signed_in)  # type: ignore[attr-defined]
+
+    def action_sync(self) -> None:
+        """Send queued confirmations now."""
+        self.app.device.sync.wake()  # type: ignore[attr-defined]
+        self.tell(True, "Sending queued work.")
+
+    def action_sign_out(self) -> None:
+        """Back to the sign-in screen."""
+        self.dismiss()
+
+    def tell(self, ok: bool, message: str) -> None:
+        """Show the outcome of a choice."""
+        self.query_one(FeedbackLine).show(ok, message)
