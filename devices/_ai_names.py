@@ -7,6 +7,7 @@ description in the GS1 table (see `field_name`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NAMES = {
     "00": "sscc",
@@ -68,6 +69,7 @@ _MEASURES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def field_name(ai: str, description: str) -> str:
     """The snake-case field name of an AI, e.g. ``241`` → ``customer_part_number``."""
     if ai in _NAMES:

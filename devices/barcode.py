@@ -15,7 +15,6 @@ readings of kind ``error``, not exceptions, so a screen can always show somethin
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +28,7 @@ GTIN_AIMS = frozenset({"]E0", "]E3", "]E4", "]I1"})
 GTIN_LENGTHS = frozenset({8, 12, 13, 14})
 
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 _CONTROL_NAMES = {
     0: "NUL",
     4: "EOT",
@@ -158,8 +158,9 @@ def interpret(
 
 
 def _refuse_controls(text: str, separators: Sequence[str]) -> None:
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) == "Cc" and char not in separators:
+    for match in _CONTROL.finditer(text):
+        char, position = match.group(), match.start() + 1
+        if char not in separators:
             code = ord(char)
             name = _CONTROL_NAMES.get(code, f"0x{code:02X}")
             raise BarcodeError(

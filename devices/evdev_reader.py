@@ -229,11 +229,11 @@ class EvdevScanner:
         while not self._stop.is_set():
             if self._wait(source, self._poll):
                 events, gone = _drain(source)
-                for event in events:
-                    stamp = event.sec + event.usec / 1_000_000
-                    self._send(
-                        self._decoder.feed(event.type, event.code, event.value, stamp)
-                    )
+                batch = [
+                    (event.type, event.code, event.value, event.sec + event.usec / 1e6)
+                    for event in events
+                ]
+                self._send(self._decoder.feed_all(batch))
                 if gone is not None:
                     if gone.errno != errno.ENODEV:
                         raise gone

@@ -26,6 +26,7 @@ _SHIFT = frozenset({KEY_CODES["LEFTSHIFT"], KEY_CODES["RIGHTSHIFT"]})
 _CTRL = frozenset({KEY_CODES["LEFTCTRL"], KEY_CODES["RIGHTCTRL"]})
 _ALT = frozenset({KEY_CODES["LEFTALT"], KEY_CODES["RIGHTALT"]})
 _ALTGR = KEY_CODES["RIGHTALT"]
+_LEVEL_KEYS = _SHIFT | {_ALTGR}
 _MODIFIERS = _SHIFT | _CTRL | _ALT | {KEY_CODES["LEFTMETA"], KEY_CODES["RIGHTMETA"]}
 _LOCKS = frozenset({KEY_CODES["NUMLOCK"], KEY_CODES["SCROLLLOCK"]})
 _CAPSLOCK = KEY_CODES["CAPSLOCK"]
@@ -42,6 +43,7 @@ _CONTROL_KEYS = {
         ("BACKSPACE", "\x08"),
     )
 }
+_SPECIAL_KEYS = frozenset({_CAPSLOCK, *_LOCKS, *_CONTROL_KEYS})
 _SPOILED_GAP = 0.5  # seconds of silence that end a corrupted scan with no terminator
 
 # Dead keys: the character typed alone (dead key, then space) and the combining mark.
@@ -62,6 +64,9 @@ _DEAD_KEYS = {
 }
 
 log = logging.getLogger("devices")
+
+Output = tuple[Scan | Signal, ...]
+"""What one event completes: usually nothing, sometimes a scan or a signal."""
 
 
 def key_code(name: str) -> int:
@@ -137,65 +142,139 @@ class KeyDecoder:
         self._frame: list[str] = []
         self._spoiled = False
         self._last_key: float | None = None
+        self._shift = self._ctrl = self._alt = self._altgr = False
+        self._level_index = 0
+        self._plain = True  # no Ctrl, Alt, CapsLock, dead key or spoiled scan
+        self._fast = self._idle is None  # and no pause to look for either
+        self._not_fast = _MODIFIERS | _SPECIAL_KEYS | self._terminators
 
-    def feed(
-        self, type_: int, code: int, value: int, time: float
-    ) -> list[Scan | Signal]:
+    def feed(self, type_: int, code: int, value: int, time: float) -> Output:
         """Take one input event (``time`` in seconds) and return what it completes."""
-        if type_ == EV_SYN:
-            return self._drop(time) if code == SYN_DROPPED else []
         if type_ != EV_KEY:
-            return []  # scan codes (EV_MSC), LEDs
-        if value == KEY_HOLD:
+            if type_ == EV_SYN and code == SYN_DROPPED:
+                return self._drop(time)
+            return ()  # SYN_REPORT, scan codes (EV_MSC), LEDs
+        if value == KEY_UP:
+            return self._modifier_up(code, time) if code in _MODIFIERS else ()
+        if value != KEY_DOWN:
             log.debug("autorepeat_ignored", extra={"key": key_name(code)})
-            return []
-        out = self.tick(time) if value == KEY_DOWN else []
-        if self._spoiled and value == KEY_DOWN and self._paused(time, _SPOILED_GAP):
-            self._spoiled = False  # the spoiled scan's terminator was lost too
+            return ()
+        out = self._after_pause(time) if self._last_key is not None else ()
         if code in _MODIFIERS:
-            return out + self._modifier(code, value, time)
-        if value == KEY_DOWN:
-            self._last_key = time
-            out += self._key_down(code, time)
-        return out
+            self._held.add(code)
+            self._refresh()
+            return out
+        self._last_key = time
+        if self._plain and code not in _SPECIAL_KEYS:
+            # The common case, kept short: a printable key at the Shift/AltGr level.
+            levels = self._keys.get(code)
+            char = levels[self._level_index] if levels else None
+            if char is not None and char not in _DEAD_KEYS:
+                self._frame.append(char)
+                return out
+        done = self._key_down(code, time)
+        self._refresh()
+        return out + done
 
-    def tick(self, time: float) -> list[Scan | Signal]:
+    def feed_all(self, events: Iterable[tuple[int, int, int, float]]) -> Output:
+        """Take a batch of events, (type, code, value, time) each, as `feed` would.
+
+        The same state machine, with the common events handled inline: a reader
+        drains every pending event on each wakeup, and a 2D code is a thousand.
+        """
+        out: list[Scan | Signal] = []
+        keys, not_fast, dead_keys = self._keys, self._not_fast, _DEAD_KEYS
+        fast, level, append = self._fast, self._level_index, self._frame.append
+        held = self._held
+        last = None
+        stale = False
+        for type_, code, value, time in events:
+            if type_ != EV_KEY:
+                if code != SYN_DROPPED:
+                    continue  # SYN_REPORT, scan codes
+            elif fast and code in _LEVEL_KEYS:
+                if value == KEY_DOWN:
+                    held.add(code)
+                elif value == KEY_UP:
+                    held.discard(code)
+                level = (not held.isdisjoint(_SHIFT)) + 2 * (_ALTGR in held)
+                stale = True  # the flags catch up before the slow path needs them
+                continue
+            elif value == KEY_UP:
+                if code not in _MODIFIERS:
+                    continue
+            elif value == KEY_DOWN and fast and code not in not_fast:
+                levels = keys.get(code)
+                char = levels[level] if levels else None
+                if char is not None and char not in dead_keys:
+                    append(char)
+                    last = time
+                    continue
+            if last is not None:
+                self._last_key, last = last, None
+            if stale:
+                self._refresh()
+                stale = False
+            out.extend(self.feed(type_, code, value, time))
+            fast, level, append = self._fast, self._level_index, self._frame.append
+            held = self._held
+        if last is not None:
+            self._last_key = last
+        if stale:
+            self._refresh()
+        return tuple(out)
+
+    def tick(self, time: float) -> Output:
         """Close a frame that has been idle for longer than the idle time."""
         last = self._last_key
         if self._idle is None or last is None or time - last <= self._idle:
-            return []
+            return ()
         return self._close(last)
 
-    def _paused(self, time: float, seconds: float) -> bool:
-        return self._last_key is not None and time - self._last_key > seconds
-
-    def disconnect(self) -> list[Scan | Signal]:
+    def disconnect(self) -> Output:
         """The device is gone: drop the partial scan and report it."""
         self._reset()
-        return [Signal("disconnected", SCANNER_DISCONNECTED)]
+        return (Signal("disconnected", SCANNER_DISCONNECTED),)
 
-    def _modifier(self, code: int, value: int, time: float) -> list[Scan | Signal]:
-        if value == KEY_DOWN:
-            self._held.add(code)
-            return []
+    def _after_pause(self, time: float) -> Output:
+        last = self._last_key
+        if self._spoiled and last is not None and time - last > _SPOILED_GAP:
+            self._spoiled = False  # the spoiled scan's terminator was lost too
+            self._refresh()
+        return self.tick(time)
+
+    def _refresh(self) -> None:
+        held = self._held
+        self._shift = not held.isdisjoint(_SHIFT)
+        self._ctrl = not held.isdisjoint(_CTRL)
+        self._alt = not held.isdisjoint(_ALT)
+        self._altgr = _ALTGR in held
+        self._level_index = int(self._shift) + (2 if self._altgr else 0)
+        self._plain = not (
+            self._ctrl or self._alt or self._caps or self._spoiled or self._dead
+        )
+        self._fast = self._plain and self._idle is None
+
+    def _modifier_up(self, code: int, time: float) -> Output:
         self._held.discard(code)
-        if code in _ALT and self._alt_code and not self._held & _ALT:
+        self._refresh()
+        if code in _ALT and self._alt_code and not self._alt:
             digits, self._alt_code = self._alt_code, ""
             return self._alt_character(digits, time)
-        return []
+        return ()
 
-    def _key_down(self, code: int, time: float) -> list[Scan | Signal]:
+    def _key_down(self, code: int, time: float) -> Output:
         if code in self._terminators:
             return self._close(time)
         if code == _CAPSLOCK:
             self._caps = not self._caps
-            return []
+            return ()
         if code in _LOCKS or self._spoiled:
-            return []
-        if self._held & _ALT and code in _KEYPAD_DIGITS:
+            return ()
+        if self._alt and code in _KEYPAD_DIGITS:
             self._alt_code += _KEYPAD_DIGITS[code]
-            return []
-        if self._held & _CTRL:
+            return ()
+        if self._ctrl:
             return self._typed(self._chords.get(code), code, "Ctrl")
         if code in _CONTROL_KEYS:  # kept, for the interpreter to refuse by name
             return self._typed(_CONTROL_KEYS[code], code, "base")
@@ -204,13 +283,13 @@ class KeyDecoder:
         return self._typed(levels[level] if levels else None, code, _LEVEL_NAMES[level])
 
     def _level(self, code: int) -> int:
-        shifted = bool(self._held & _SHIFT)
+        shifted = self._shift
         levels = self._keys.get(code)
         if self._caps and levels and _is_letter_key(levels):
             shifted = not shifted
-        return int(shifted) + (2 if _ALTGR in self._held else 0)
+        return int(shifted) + (2 if self._altgr else 0)
 
-    def _typed(self, char: str | None, code: int, level: str) -> list[Scan | Signal]:
+    def _typed(self, char: str | None, code: int, level: str) -> Output:
         if char is None:
             return self._spoil(
                 f"The scanner sent {key_name(code)} with {level}, which types nothing "
@@ -220,17 +299,17 @@ class KeyDecoder:
             if self._dead:
                 self._frame.append(_DEAD_KEYS[self._dead][0])
             self._dead = char
-            return []
+            return ()
         if self._dead:
             char = _compose(self._dead, char)
             self._dead = None
         self._frame.append(char)
-        return []
+        return ()
 
-    def _alt_character(self, digits: str, time: float) -> list[Scan | Signal]:
+    def _alt_character(self, digits: str, time: float) -> Output:
         number = int(digits)
         if self._spoiled:
-            return []
+            return ()
         if number > 255:
             return self._spoil(f"Alt+{digits} is no character code: scan again.")
         if number < 128:
@@ -240,38 +319,43 @@ class KeyDecoder:
             encoding = "cp1252" if digits.startswith("0") else "cp437"
             self._frame.append(bytes([number]).decode(encoding, errors="replace"))
         self._last_key = time
-        return []
+        return ()
 
-    def _close(self, time: float) -> list[Scan | Signal]:
+    def _close(self, time: float) -> Output:
         if self._dead:
             self._frame.append(_DEAD_KEYS[self._dead][0])
         text = "".join(self._frame)
         spoiled = self._spoiled
         self._frame, self._dead, self._spoiled = [], None, False
         self._alt_code, self._last_key = "", None
+        self._refresh()
         if spoiled or not text:
-            return []
-        return [Scan.of(text, self._source, _wall_time(time))]
+            return ()
+        return (Scan.of(text, self._source, _wall_time(time)),)
 
-    def _drop(self, time: float) -> list[Scan | Signal]:
+    def _drop(self, time: float) -> Output:
         # Key-ups may be among the lost events, so no modifier is trusted either.
         log.warning("events_dropped", extra={"source": self._source})
         self._held.clear()
         self._last_key = time
-        return self._spoil(SCAN_CORRUPTED)
+        out = self._spoil(SCAN_CORRUPTED)
+        self._refresh()
+        return out
 
-    def _spoil(self, message: str) -> list[Scan | Signal]:
+    def _spoil(self, message: str) -> Output:
         """Discard the scan in progress up to its end, and say so once."""
         self._frame, self._dead, self._alt_code = [], None, ""
         if self._spoiled:
-            return []
+            return ()
         self._spoiled = True
-        return [Signal("corrupted", message)]
+        self._refresh()
+        return (Signal("corrupted", message),)
 
     def _reset(self) -> None:
         self._held.clear()
         self._frame, self._dead, self._alt_code = [], None, ""
         self._spoiled, self._last_key = False, None
+        self._refresh()
 
 
 def _layout(name: str) -> dict[int, tuple[str | None, ...]]:

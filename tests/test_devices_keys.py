@@ -10,9 +10,10 @@ import pytest
 
 from devices._layouts import LAYOUTS
 from devices.barcode import interpret
+from devices.calibration import CALIBRATION_TEXT
 from devices.errors import LayoutError
 from devices.keys import EV_KEY, EV_SYN, SYN_DROPPED, KeyDecoder, key_code
-from devices.replay import parse_evtest, parse_tokens, replay
+from devices.replay import Event, keystrokes, parse_evtest, parse_tokens, replay
 from devices.scan import Scan, Signal
 
 CASES = Path(__file__).parent / "cases" / "wedge.jsonl"
@@ -224,3 +225,31 @@ def test_enter_that_is_no_terminator_stays_in_the_frame_to_be_refused() -> None:
 
     assert text == "4\r"
     assert "CR" in (interpret(text).message or "")
+
+
+def _as_tuples(records: list[Any]) -> list[tuple[int, int, int, float]]:
+    return [(r.type, r.code, r.value, r.time) for r in records]
+
+
+@pytest.mark.parametrize("case", WEDGE_CASES, ids=[c["id"] for c in WEDGE_CASES])
+def test_batches_decode_exactly_as_single_events(case: dict[str, Any]) -> None:
+    records = [r for r in parse_tokens(case["events"]) if isinstance(r, Event)]
+    options = {"idle_ms": case.get("idle_ms"), "terminators": case.get("terminators")}
+    options = {key: value for key, value in options.items() if value is not None}
+
+    one = KeyDecoder(case["layout"], **options)
+    singly = [
+        item for r in records for item in one.feed(r.type, r.code, r.value, r.time)
+    ]
+    batched = KeyDecoder(case["layout"], **options).feed_all(_as_tuples(records))
+    assert list(batched) == singly
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_every_layout_types_and_decodes_the_gs1_character_set(layout: str) -> None:
+    text = "]d2\x1d" + CALIBRATION_TEXT + "\x1d10ABC"
+    records = keystrokes(text, layout)
+
+    (scan,) = KeyDecoder(layout).feed_all(_as_tuples(records))
+    assert isinstance(scan, Scan)
+    assert scan.text == text
