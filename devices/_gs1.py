@@ -8,12 +8,14 @@ biip type and the engine can be swapped without changing them.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 import biip
+from biip.gs1_application_identifiers import GS1ApplicationIdentifier
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_messages import GS1Message
 from biip.upc import Upc
@@ -31,6 +33,10 @@ _CHECKED_AIS = {
     "8017": "GSRN",
     "8018": "GSRN",
 }
+
+
+_BAD_DATA = re.compile(r"with GS1 AI \((\d{2,4})\)")
+_NO_AI = re.compile(r"Application Identifier from '(.*)'", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -70,7 +76,8 @@ def gtin_14(digits: str) -> str:
 def upc_e_as_gtin_14(digits: str) -> str:
     """An 8-digit UPC-E, expanded to UPC-A and given as 14 digits."""
     try:
-        upc_a = Upc.parse(digits, config=_config(())).as_upc_a()
+        # Without its check digit, so that a wrong one can be named.
+        upc_a = Upc.parse(digits[:7], config=_config(())).as_upc_a()
     except biip.ParseError as error:
         raise BarcodeError(f"{digits} is not a UPC-E number.") from error
     if upc_a[-1] != digits[-1]:
@@ -83,7 +90,7 @@ def parse_element_string(text: str, separators: Sequence[str]) -> list[Element]:
     try:
         message = GS1Message.parse(text, config=_config(separators))
     except biip.ParseError as error:
-        raise BarcodeError(_element_problem(text, str(error))) from error
+        raise BarcodeError(_element_problem(str(error))) from error
     return _elements(message.element_strings)
 
 
@@ -121,10 +128,35 @@ def _elements(
     return elements
 
 
-def _element_problem(text: str, detail: str) -> str:
-    if "Failed to get GS1 Application Identifier" in detail:
-        return f"No GS1 application identifier where one was expected in {text!r}."
-    return f"The GS1 data does not follow the rules of its identifier: {detail}"
+def _element_problem(detail: str) -> str:
+    if bad := _BAD_DATA.search(detail):
+        ai = bad.group(1)
+        identifier = GS1ApplicationIdentifier.extract(ai)
+        expected = _format_in_words(identifier.format)
+        if "YYMMDD" in identifier.description:
+            expected = "a real date written YYMMDD"
+        return (
+            f"The data of AI ({ai}), {identifier.description}, is not valid: it "
+            f"should be {expected}. Scan again or key it in."
+        )
+    if missing := _NO_AI.search(detail):
+        rest = missing.group(1).replace("\\x1d", "␝")
+        shown = rest if len(rest) <= 16 else rest[:16] + "…"
+        return f"No GS1 application identifier where one should start, at {shown}."
+    return f"This is no valid GS1 data ({detail})."
+
+
+def _format_in_words(format_: str) -> str:
+    """``N2+N14[+X..16]`` → ``14 digits, then optionally up to 16 characters``."""
+    words = []
+    for part in re.findall(r"\[?\+?([NX])(\.\.)?(\d+)\]?", format_)[1:]:
+        kind, variable, count = part
+        noun = "digits" if kind == "N" else "characters"
+        words.append(f"{'up to ' if variable else ''}{count} {noun}")
+    optional = format_.find("[")
+    if optional > 0 and len(words) > 1:
+        words[-1] = "optionally " + words[-1]
+    return ", then ".join(words) or format_
 
 
 def _config(separators: Sequence[str]) -> biip.ParseConfig:

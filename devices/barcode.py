@@ -175,7 +175,10 @@ def _element_strings(
 ) -> Reading:
     # A leading FNC1 sent as GS is dropped, but it still shows that this scanner
     # sends separators, which matters to the greedy-field warning.
-    elements = _gs1.parse_element_string(data.lstrip("".join(separators)), separators)
+    strings = data.lstrip("".join(separators))
+    if not strings:
+        raise BarcodeError("The scan holds no GS1 data, only a separator.")
+    elements = _gs1.parse_element_string(strings, separators)
     warnings = _greedy_warnings(data, elements, separators)
     return _gs1_reading(raw, aim, elements, warnings)
 

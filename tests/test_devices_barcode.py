@@ -238,3 +238,33 @@ def test_a_scan_keeps_its_text_and_finds_its_aim() -> None:
 
 def test_raw_view_shows_escape_and_keeps_markup_literal() -> None:
     assert raw_view("\x1b[2J[bold]x") == "␛[2J[bold]x"
+
+
+def test_a_wrong_upc_e_check_digit_names_the_expected_digit() -> None:
+    reading = interpret("]E004252615")
+
+    assert reading.kind == "error"
+    assert "should be 4, not 5" in (reading.message or "")
+
+
+@pytest.mark.parametrize("scan", ["]C1\x1d", "\x1d", "]d2\x1d\x1d"])
+def test_a_scan_of_separators_only_is_an_error(scan: str) -> None:
+    assert interpret(scan).kind == "error"
+
+
+@pytest.mark.parametrize(
+    ("scan", "words"),
+    [
+        ("]C100123", "AI (00), Serial Shipping Container Code (SSCC)"),
+        ("]C100123", "should be 18 digits"),
+        ("]C10109506000134352171313321012", "a real date written YYMMDD"),
+        ("]C110", "up to 20 characters"),
+        ("]C10109506000134352\x1d\x1dXYZ", "at XYZ"),
+    ],
+)
+def test_gs1_syntax_errors_read_as_sentences(scan: str, words: str) -> None:
+    message = interpret(scan).message or ""
+
+    assert words in message
+    assert "pattern" not in message
+    assert not any(char < " " for char in message)
