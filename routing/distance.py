@@ -26,6 +26,12 @@ def distance(layout: Layout, a: Point, b: Point) -> int:
 
 def distance_matrix(layout: Layout, points: Sequence[Point]) -> list[list[int]]:
     """Shortest walks between every pair of ``points``, in mm."""
+    matrix: list[list[int]] = distance_array(layout, points).tolist()
+    return matrix
+
+
+def distance_array(layout: Layout, points: Sequence[Point]) -> np.ndarray:
+    """Shortest walks between every pair of ``points``, in mm, as a numpy array."""
     column = np.array([p.column for p in points], dtype=np.int64)
     x = np.array([p.x for p in points], dtype=np.int64)
     y = np.array([p.y for p in points], dtype=np.int64)
@@ -39,5 +45,4 @@ def distance_matrix(layout: Layout, points: Sequence[Point]) -> list[list[int]]:
     same = (column[:, None] == column[None, :]) & (column[:, None] >= 0)
     walk = np.where(same, along, across)
     walk += layout.level_change * np.abs(level[:, None] - level[None, :])
-    matrix: list[list[int]] = walk.tolist()
-    return matrix
+    return walk

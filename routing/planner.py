@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from routing.distance import distance_matrix
+import numpy as np
+
+from routing.distance import distance_array
 from routing.errors import RouteRequestError
 from routing.exact import exact_order
 from routing.heuristics import RULES, heuristic_order
@@ -46,6 +48,7 @@ class _Problem:
     rank: list[int]  # precedence rank of each place
     start: Point
     dist: list[list[int]]  # 0 = start, 1 = depot, then the places from 2
+    array: np.ndarray  # the same as a numpy array
 
     def length(self, order: Sequence[int]) -> int:
         return path_length(self.dist, 0, [k + 2 for k in order], 1)
@@ -159,9 +162,9 @@ def _problem(
     else:
         depot = layout.depot_named(start)
         origin = depot.point if depot else layout.locate(start)
-    dist = distance_matrix(layout, [origin, layout.depot.point, *points])
+    array = distance_array(layout, [origin, layout.depot.point, *points])
     rank = [k[0] for k in keys]
-    return _Problem(layout, points, codes, rank, origin, dist)
+    return _Problem(layout, points, codes, rank, origin, array.tolist(), array)
 
 
 def _exact_applies(problem: _Problem, start: str | None) -> bool:
@@ -194,11 +197,17 @@ def _search(problem: _Problem) -> list[int]:
     if len(set(problem.rank)) > 1:
         rank = {k + 2: r for k, r in enumerate(problem.rank)}
         found = local_search(
-            problem.dist, 0, nodes, 1, rank=rank, kicks=_KICK_WORK // len(nodes)
+            problem.dist,
+            problem.array,
+            0,
+            nodes,
+            1,
+            rank=rank,
+            kicks=_KICK_WORK // len(nodes),
         )
     else:
         budget = next((s for n, s in _BUDGET_S.items() if len(nodes) <= n), 0.02)
-        tour = fast_tsp_path(problem.dist, 0, nodes, 1, budget_s=budget)
-        found = local_search(problem.dist, 0, tour, 1)
+        tour = fast_tsp_path(problem.array, 0, nodes, 1, budget_s=budget)
+        found = local_search(problem.dist, problem.array, 0, tour, 1)
     order = [k - 2 for k in found]
     return order if problem.length(order) < problem.length(best) else best

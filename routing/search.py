@@ -16,10 +16,11 @@ import random
 from collections.abc import Sequence
 
 import fast_tsp
+import numpy as np
 
 Matrix = Sequence[Sequence[int]]
 
-_NEIGHBOURS = 10
+_NEIGHBOURS = 8
 _UINT16 = 65_535
 
 
@@ -30,26 +31,24 @@ def path_length(dist: Matrix, start: int, order: Sequence[int], end: int) -> int
 
 
 def fast_tsp_path(
-    dist: Matrix, start: int, nodes: Sequence[int], end: int, *, budget_s: float
+    dist: np.ndarray, start: int, nodes: Sequence[int], end: int, *, budget_s: float
 ) -> list[int]:
     """The order of ``nodes`` on a short path from ``start`` to ``end``, by fast-tsp."""
     is_open = start != end
     ids = [start, end, *nodes] if is_open else [start, *nodes]
     if len(nodes) < 2:
         return list(nodes)
-    sub = [[dist[a][b] for b in ids] for a in ids]
-    largest = max(max(row) for row in sub)
-    unit = math.gcd(*(v for row in sub for v in row)) or 1
+    sub = dist[np.ix_(ids, ids)]
+    largest = int(sub.max())
+    unit = int(np.gcd.reduce(sub, axis=None)) or 1
     scale = unit * max(1, math.ceil(3 * largest / unit / (_UINT16 - 1)))
     # An open path becomes a tour that must use the edge start-end: every other edge
     # costs a penalty larger than the most that leaving that edge out could save.
     penalty = 2 * round(largest / scale) + 1 if is_open else 0
-    scaled = [
-        [0 if i == j else round(v / scale) + penalty for j, v in enumerate(row)]
-        for i, row in enumerate(sub)
-    ]
+    scaled = np.rint(sub / scale).astype(np.int64) + penalty
+    np.fill_diagonal(scaled, 0)
     if is_open:
-        scaled[0][1] = scaled[1][0] = 0
+        scaled[0, 1] = scaled[1, 0] = 0
     tour = fast_tsp.find_tour(scaled, duration_seconds=budget_s)
     turn = tour.index(0)
     tour = tour[turn:] + tour[:turn]
@@ -58,14 +57,15 @@ def fast_tsp_path(
     return [ids[k] for k in tour[1:] if not (is_open and k == 1)]
 
 
-def neighbours(dist: Matrix, nodes: Sequence[int]) -> dict[int, list[int]]:
+def neighbours(dist: np.ndarray, nodes: Sequence[int]) -> dict[int, list[int]]:
     """For each node, the nearest others, nearest first, ties by index."""
-    return {
-        a: sorted((b for b in nodes if b != a), key=lambda b: (dist[a][b], b))[
-            :_NEIGHBOURS
-        ]
-        for a in nodes
-    }
+    ids = sorted(set(nodes))
+    sub = dist[np.ix_(ids, ids)]
+    ranked = np.argsort(sub, axis=1, kind="stable")[:, 1 : _NEIGHBOURS + 2].tolist()
+    near = {}
+    for row, a in zip(ranked, ids, strict=True):
+        near[a] = [ids[k] for k in row if ids[k] != a][:_NEIGHBOURS]
+    return near
 
 
 class _Path:
@@ -157,6 +157,7 @@ class _Path:
 
 def local_search(
     dist: Matrix,
+    array: np.ndarray,
     start: int,
     order: Sequence[int],
     end: int,
@@ -170,7 +171,7 @@ def local_search(
     double bridge inside one rank, from a fixed seed) and keeps what improves it.
     """
     ranks = dict.fromkeys(order, 0) if rank is None else dict(rank)
-    near = neighbours(dist, list(dict.fromkeys([start, *order, end])))
+    near = neighbours(array, [start, *order, end])
     path = _Path(dist, start, order, end, ranks, near)
     path.descend()
     best = path.order
