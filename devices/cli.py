@@ -12,11 +12,11 @@ from typing import Any, TextIO
 
 from devices.barcode import GS, Reading, interpret
 from devices.errors import DevicesError
-from devices.evdev_reader import EvdevScanner, list_candidates
+from devices.evdev_reader import list_candidates
 from devices.keys import KeyDecoder
 from devices.replay import parse_capture, replay
 from devices.scan import Scan, Signal, raw_view
-from devices.serialport import SerialScanner, open_port
+from devices.sources import ScannerConfig, start_scanner
 
 _SEPARATOR_NAMES = {"GS": GS, "FNC1": GS, "\\x1d": GS, "\\u001d": GS, "␝": GS}
 
@@ -50,7 +50,9 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     commands = scanners.add_subparsers(dest="scanners_command")
 
     watch = commands.add_parser("watch", help="show each scan raw and interpreted")
-    watch.add_argument("device", help="an input device path or a serial port URL")
+    watch.add_argument(
+        "device", help="an input device path, a vendor:product pair, or a serial port"
+    )
     _add_decoder_options(watch)
     watch.add_argument("--baudrate", type=int, default=9600)
     watch.set_defaults(run=run_watch)
@@ -127,21 +129,19 @@ def run_watch(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Show each scan from one scanner, raw and interpreted, until interrupted."""
     out = out or sys.stdout
     items: queue.Queue[Scan | Signal] = queue.Queue()
-    reader: EvdevScanner | SerialScanner
+    names = [] if args.terminators == "none" else args.terminators.split(",")
+    config = ScannerConfig(
+        args.device,
+        layout=args.layout,
+        terminators=tuple(names),
+        idle_ms=args.idle_ms if args.idle_ms is not None or names else 100.0,
+        baudrate=args.baudrate,
+    )
     try:
-        if args.device.startswith("/dev/input/"):
-            decoder = _decoder(args, f"evdev:{args.device}")
-            reader = EvdevScanner(args.device, items.put, decoder)
-        else:
-            reader = SerialScanner(
-                args.device,
-                items.put,
-                opener=lambda url: open_port(url, baudrate=args.baudrate),
-            )
+        reader = start_scanner(config, items.put)
     except DevicesError as error:
         sys.stderr.write(f"pickwise scanners watch: {error}\n")
         return 2
-    reader.start()
     try:
         while True:
             item = items.get()

@@ -13,6 +13,7 @@ import errno
 import grp
 import logging
 import os
+import re
 import select
 import threading
 import time
@@ -31,6 +32,7 @@ INPUT_BY_ID = Path("/dev/input/by-id")
 SERIAL_BY_ID = Path("/dev/serial/by-id")
 DEFAULT_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 EV_KEY, EV_REL = 1, 2
+_VENDOR_PRODUCT = re.compile(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}")
 _SCANNER_KEYS = frozenset(key_code(name) for name in ("A", "Z", "1", "0", "ENTER"))
 
 
@@ -115,10 +117,43 @@ def list_candidates(
     return found
 
 
-def open_evdev(path: str) -> EventSource:
-    """Open and grab an input device, translating failures into `ScannerError`."""
+def is_vendor_product(spec: str) -> bool:
+    """True for a USB ``vendor:product`` pair such as ``0c2e:0b61``."""
+    return _VENDOR_PRODUCT.fullmatch(spec) is not None
+
+
+def resolve(spec: str) -> str:
+    """The device node of a path, or of a ``vendor:product`` keyboard-mode scanner."""
+    if not is_vendor_product(spec):
+        return spec
     import evdev  # a C extension: loaded only where devices are read
 
+    vendor, product = (int(part, 16) for part in spec.split(":"))
+    for node in evdev.list_devices():
+        try:
+            device = evdev.InputDevice(node)
+        except OSError:
+            continue  # unreadable nodes are reported by list_candidates
+        try:
+            info = device.info
+            if (info.vendor, info.product) == (vendor, product) and looks_like_scanner(
+                device.capabilities()
+            ):
+                return str(node)
+        finally:
+            device.close()
+    raise ScannerGone(f"No keyboard-mode scanner {spec} is connected.")
+
+
+def open_evdev(spec: str) -> EventSource:
+    """Open and grab an input device by path or ``vendor:product``.
+
+    Failures are translated into `ScannerError`. The spec is resolved again on
+    every open, so a scanner that comes back under another node is found.
+    """
+    import evdev  # a C extension: loaded only where devices are read
+
+    path = resolve(spec)
     try:
         device = evdev.InputDevice(path)
     except OSError as error:

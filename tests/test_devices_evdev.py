@@ -11,13 +11,14 @@ import pytest
 
 evdev = pytest.importorskip("evdev")
 
-from devices.errors import ScannerDenied  # noqa: E402
+from devices.errors import ScannerDenied, ScannerGone  # noqa: E402
 from devices.evdev_reader import (  # noqa: E402
     EvdevScanner,
     EventSource,
     list_candidates,
     looks_like_scanner,
     permission_problem,
+    resolve,
 )
 from devices.keys import KeyDecoder, key_code  # noqa: E402
 from devices.replay import Event, parse_tokens  # noqa: E402
@@ -175,3 +176,13 @@ def test_candidates_list_keyboard_and_serial_scanners(tmp_path: Path) -> None:
         ("keyboard", "usb-Acme_Scanner-event-kbd"),
         ("serial", "usb-Acme_Scanner-if00"),
     ]
+
+
+def test_a_path_resolves_to_itself_and_a_missing_vendor_product_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(evdev, "list_devices", lambda: [])
+
+    assert resolve("/dev/input/by-id/usb-Acme-event-kbd").endswith("-event-kbd")
+    with pytest.raises(ScannerGone, match="0c2e:0b61"):
+        resolve("0c2e:0b61")
