@@ -270,7 +270,9 @@ def summary(cells: dict[tuple, dict[str, list[float]]]) -> dict[str, Any]:
     every = single | multi
     return {
         "single_block_max_gap_pct": round(max(gaps_single, default=0.0), 4),
-        "multi_block_mean_gap_pct": round(statistics.fmean(gaps_multi), 4),
+        "multi_block_mean_gap_pct": (
+            round(statistics.fmean(gaps_multi), 4) if gaps_multi else None
+        ),
         "multi_block_max_gap_pct": round(max(gaps_multi, default=0.0), 4),
         "multi_block_max_gap_pct_100_picks": round(
             max(gather(f"{OURS}:gap", multi, (100,)), default=0.0), 4
@@ -344,7 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     _pin_to_one_core()
     rows = load_instances(args.quick)
-    plan_route(family_layout("L4"), rows[0]["codes"])  # warm up imports and caches
+    first = rows[0]
+    plan_route(family_layout(first["family"]), first["codes"])  # warm up
     cells = run(rows)
     head = summary(cells)
     if not args.quick:

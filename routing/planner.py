@@ -190,8 +190,11 @@ def _heuristic(problem: _Problem, rule: str) -> list[int]:
 
 
 def _search(problem: _Problem) -> list[int]:
-    """The shortest order found from the best rule, fast-tsp and a local search."""
-    candidates = [_heuristic(problem, rule) for rule in HEURISTICS]
+    """The shortest of the listed order, the rules, fast-tsp and a local search."""
+    # The order as listed is a candidate too, so that re-planning the rest of a
+    # route from where the picker stands is never longer than keeping to it.
+    listed = sorted(range(len(problem.points)), key=lambda k: problem.rank[k])
+    candidates = [listed] + [_heuristic(problem, rule) for rule in HEURISTICS]
     best = min(candidates, key=problem.length)
     nodes = [k + 2 for k in best]
     if len(set(problem.rank)) > 1:

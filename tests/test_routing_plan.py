@@ -222,3 +222,16 @@ def test_unknown_methods_and_inexact_exact_requests_are_refused() -> None:
         plan_route(demo_layout(), ["01-01-1"], method="fastest")
     with pytest.raises(RouteRequestError, match="single-block"):
         plan_route(_layout(2), ["01-01-1"], method="exact")
+
+
+@pytest.mark.parametrize("blocks", [1, 3])
+def test_re_planning_after_a_skip_is_never_longer_than_the_old_plan(blocks) -> None:
+    layout = _layout(blocks)
+    for seed in range(15):
+        stops = plan_route(layout, _codes(layout, 25, seed)).stops
+        here, skipped, rest = stops[5], stops[6], list(stops[7:])
+
+        again = plan_route(layout, [*rest, skipped], start=here)
+
+        assert sorted(again.stops) == sorted([*rest, skipped])
+        assert again.length_m <= _walk(layout, [*rest, skipped], start=here) + 1e-9
