@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from devices.barcode import GS, Reading, interpret
+from devices.calibration import calibrate
 from devices.errors import DevicesError
 from devices.evdev_reader import list_candidates
 from devices.keys import KeyDecoder
@@ -67,6 +68,17 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     _add_decoder_options(replay)
     replay.set_defaults(run=run_replay)
 
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="check a scanner's layout with a capture of the calibration label",
+        description="Judge a capture of the calibration label (see the devices "
+        "README) against a layout, and name the layouts that fit.",
+    )
+    calibrate.add_argument("file", metavar="FILE", help="the capture, or - for stdin")
+    calibrate.add_argument("--layout", default="us", help="the configured layout")
+    calibrate.add_argument("--json", action="store_true", help="print one JSON object")
+    calibrate.set_defaults(run=run_calibrate)
+
 
 def _add_decoder_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--layout", default="us", help="the scanner's keyboard country")
@@ -91,18 +103,36 @@ def run_replay(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the frames and signals of a recorded capture, one JSON object a line."""
     out = out or sys.stdout
     try:
-        if args.file == "-":
-            text = sys.stdin.read()
-        else:
-            text = Path(args.file).read_text(encoding="utf-8", errors="replace")
         decoder = _decoder(args, f"replay:{args.file}")
-        records = parse_capture(text)
+        records = parse_capture(_read_capture(args.file))
     except (OSError, DevicesError) as error:
         sys.stderr.write(f"pickwise scanners replay: {error}\n")
         return 2
     for item in replay(records, decoder):
         out.write(json.dumps(_replay_line(item), ensure_ascii=False) + "\n")
     return 0
+
+
+def run_calibrate(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Say whether a capture of the calibration label fits the layout; 1 if not."""
+    out = out or sys.stdout
+    try:
+        result = calibrate(parse_capture(_read_capture(args.file)), args.layout)
+    except (OSError, DevicesError) as error:
+        sys.stderr.write(f"pickwise scanners calibrate: {error}\n")
+        return 2
+    if args.json:
+        fields = {"layout": result.layout, "ok": result.ok, "fits": list(result.fits)}
+        out.write(json.dumps({**fields, "message": result.message}) + "\n")
+    else:
+        out.write(result.message + "\n")
+    return 0 if result.ok else 1
+
+
+def _read_capture(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read()
+    return Path(name).read_text(encoding="utf-8", errors="replace")
 
 
 def _replay_line(item: Scan | Signal) -> dict[str, str]:

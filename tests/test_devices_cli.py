@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from devices.calibration import CALIBRATION_TEXT
+from devices.replay import keystrokes
 from pickwise.cli import main
 
 
@@ -118,3 +120,26 @@ def test_scanners_lists_or_says_there_are_none(
 
     assert code == 0
     assert out.strip()
+
+
+def test_calibrate_names_the_layout_that_fits(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    events = keystrokes(CALIBRATION_TEXT, "fr")
+    capture = tmp_path / "label.evtest"
+    capture.write_text(
+        "\n".join(
+            f"Event: time {1_700_000_000 + e.time:.6f}, type {e.type} (EV), "
+            f"code {e.code} (KEY), value {e.value}"
+            for e in events
+        ),
+        encoding="utf-8",
+    )
+
+    wrong = main(["scanners", "calibrate", "--layout", "us", "--json", str(capture)])
+    verdict = json.loads(capsys.readouterr().out)
+    right = main(["scanners", "calibrate", "--layout", "fr", str(capture)])
+
+    assert (wrong, verdict["ok"], verdict["fits"]) == (1, False, ["fr"])
+    assert right == 0
+    assert "types correctly" in capsys.readouterr().out
