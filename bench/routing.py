@@ -59,7 +59,7 @@ POLICIES = ("uniform", "abc")
 PER_CELL = {5: 20, 10: 20, 20: 20, 30: 20, 50: 20, 100: 4}
 QUICK_PER_CELL = 3
 OURS = "best"
-METHODS = (OURS, *RULES, "sequence")
+METHODS = (OURS, "tsp", *RULES, "sequence")
 ORACLE_CAP_S = 300.0
 
 
