@@ -52,6 +52,11 @@ class Element:
     decimal: Decimal | None = None
 
 
+def is_digits(text: str) -> bool:
+    """True for ASCII digits only (``str.isdigit`` also takes ``²`` and ``٣``)."""
+    return text.isascii() and text.isdigit()
+
+
 def check_digit(payload: str) -> int:
     """The GS1 modulo-10 check digit of ``payload`` (the digits before it)."""
     total = 0
@@ -109,7 +114,7 @@ def _elements(
     elements = []
     for string in strings:
         ai = string.ai.ai
-        if ai in _CHECKED_AIS and string.value.isdigit():
+        if ai in _CHECKED_AIS and is_digits(string.value):
             verify_check_digit(_CHECKED_AIS[ai], string.value)
         problem = string.gtin_error or string.sscc_error or string.gln_error
         if problem:

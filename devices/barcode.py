@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from devices import _gs1
 from devices._ai_names import field_name
+from devices._gs1 import is_digits
 from devices.errors import BarcodeError, CheckDigitError
 
 GS = "\x1d"
@@ -184,7 +185,7 @@ def _element_strings(
 
 
 def _gtin_symbol(raw: str, aim: str, data: str) -> Reading:
-    if not data.isdigit():
+    if not is_digits(data):
         raise BarcodeError(f"An EAN/UPC barcode should hold digits only, not {data!r}.")
     warnings: tuple[str, ...] = ()
     details: dict[str, str] = {}
@@ -231,7 +232,7 @@ def _unidentified(
 ) -> Reading:
     if data[0] in separators:
         return _element_strings(raw, None, data, separators)
-    if formats.match(data) is None and data.isdigit() and len(data) in GTIN_LENGTHS:
+    if formats.match(data) is None and is_digits(data) and len(data) in GTIN_LENGTHS:
         return Reading(kind="product", raw=raw, gtin=_gs1.gtin_14(data))
     if GS in data or _looks_like_element_strings(data):
         return _element_strings(raw, None, data, separators)
@@ -240,7 +241,7 @@ def _unidentified(
 
 def _looks_like_element_strings(data: str) -> bool:
     # Nearly every GS1 element string starts with an SSCC or a GTIN.
-    return data[:2] in ("00", "01", "02") and len(data) >= 16 and data[:16].isdigit()
+    return data[:2] in ("00", "01", "02") and len(data) >= 16 and is_digits(data[:16])
 
 
 def _gs1_reading(
@@ -297,7 +298,7 @@ def _greedy_warnings(
         return ()
     for cut in range(1, len(last.value) - 2):
         tail = last.value[cut:]
-        if not tail[:2].isdigit():
+        if not is_digits(tail[:2]):
             continue
         try:
             hidden = _gs1.parse_element_string(tail, separators)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from devices.barcode import Reading, SiteFormats, interpret
 from devices.scan import Scan, raw_view
 
 CASES_DIR = Path(__file__).parent / "cases"
+KINDS = {"product", "sscc", "location", "tote", "badge", "command", "text", "error"}
 
 
 def load_cases(name: str) -> list[dict[str, Any]]:
@@ -268,3 +270,31 @@ def test_gs1_syntax_errors_read_as_sentences(scan: str, words: str) -> None:
     assert words in message
     assert "pattern" not in message
     assert not any(char < " " for char in message)
+
+
+def test_interpret_answers_every_input_with_a_reading() -> None:
+    # Seeded noise around the shapes scanners send: any crash here would reach a
+    # picker as a frozen screen instead of a message.
+    rng = random.Random(7)
+    alphabet = "0123456789" * 6 + "ABCxyz]|\x1d-/%?:.Q1Cde\x1b\n"
+    starts = ["", "]C1", "]d2", "]E0", "]E4", "]Q1", "]C0", "]E3", "]I1", "\x1d", "01"]
+    for _ in range(3000):
+        length = rng.randint(0, 40)
+        text = rng.choice(starts) + "".join(rng.choices(alphabet, k=length))
+
+        reading = interpret(text, separators=("|",))
+
+        assert reading.kind in KINDS, text
+        assert reading.kind != "error" or reading.message, text
+        assert reading.gtin is None or len(reading.gtin) == 14, text
+        json.dumps(reading.to_json())
+
+
+@pytest.mark.parametrize(
+    "scan", ["]E0²²²²²²²²²²²²²", "٤٠٠٦٣٨١٣٣٣٩٣١", "]I1١٢٣٤٥٦٧٨٩٠١٢٣٤"]
+)
+def test_only_ascii_digits_count_as_digits(scan: str) -> None:
+    reading = interpret(scan)
+
+    assert reading.kind in ("error", "text")
+    assert reading.gtin is None
