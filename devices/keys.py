@@ -169,7 +169,7 @@ class KeyDecoder:
             # The common case, kept short: a printable key at the Shift/AltGr level.
             levels = self._keys.get(code)
             char = levels[self._level_index] if levels else None
-            if char is not None and char not in _DEAD_KEYS:
+            if char is not None and len(char) == 1:  # not a dead key
                 self._frame.append(char)
                 return out
         done = self._key_down(code, time)
@@ -183,7 +183,7 @@ class KeyDecoder:
         drains every pending event on each wakeup, and a 2D code is a thousand.
         """
         out: list[Scan | Signal] = []
-        keys, not_fast, dead_keys = self._keys, self._not_fast, _DEAD_KEYS
+        keys, not_fast = self._keys, self._not_fast
         fast, level, append = self._fast, self._level_index, self._frame.append
         held = self._held
         last = None
@@ -206,7 +206,7 @@ class KeyDecoder:
             elif value == KEY_DOWN and fast and code not in not_fast:
                 levels = keys.get(code)
                 char = levels[level] if levels else None
-                if char is not None and char not in dead_keys:
+                if char is not None and len(char) == 1:  # not a dead key
                     append(char)
                     last = time
                     continue
@@ -295,7 +295,12 @@ class KeyDecoder:
                 f"The scanner sent {key_name(code)} with {level}, which types nothing "
                 f"on the {self.layout} layout: scan again, or check the layout."
             )
-        if char in _DEAD_KEYS:
+        if len(char) > 1:  # a dead key, by its XKB name
+            if char not in _DEAD_KEYS:
+                return self._spoil(
+                    f"The scanner sent {key_name(code)} with {level}, a dead key "
+                    f"({char}) that pickwise does not compose: check the layout."
+                )
             if self._dead:
                 self._frame.append(_DEAD_KEYS[self._dead][0])
             self._dead = char

@@ -253,3 +253,14 @@ def test_every_layout_types_and_decodes_the_gs1_character_set(layout: str) -> No
     (scan,) = KeyDecoder(layout).feed_all(_as_tuples(records))
     assert isinstance(scan, Scan)
     assert scan.text == text
+
+
+def test_a_dead_key_pickwise_cannot_compose_is_named_not_typed() -> None:
+    # German: AltGr+Shift on the key left of Z is dead_belowmacron.
+    out = decode(
+        "RIGHTALT+ LEFTSHIFT+ 102ND+ 102ND- LEFTSHIFT- RIGHTALT- A+ A- ENTER+ ENTER-",
+        "de",
+    )
+
+    assert [type(item) for item in out] == [Signal]
+    assert "dead_belowmacron" in out[0].message
