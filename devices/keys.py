@@ -24,10 +24,12 @@ DEFAULT_TERMINATORS = ("ENTER", "KPENTER")
 
 _SHIFT = frozenset({KEY_CODES["LEFTSHIFT"], KEY_CODES["RIGHTSHIFT"]})
 _CTRL = frozenset({KEY_CODES["LEFTCTRL"], KEY_CODES["RIGHTCTRL"]})
-_ALT = frozenset({KEY_CODES["LEFTALT"], KEY_CODES["RIGHTALT"]})
+_ALT = KEY_CODES["LEFTALT"]  # held for Alt+keypad character codes
 _ALTGR = KEY_CODES["RIGHTALT"]
 _LEVEL_KEYS = _SHIFT | {_ALTGR}
-_MODIFIERS = _SHIFT | _CTRL | _ALT | {KEY_CODES["LEFTMETA"], KEY_CODES["RIGHTMETA"]}
+_MODIFIERS = (
+    _SHIFT | _CTRL | {_ALT, _ALTGR, KEY_CODES["LEFTMETA"], KEY_CODES["RIGHTMETA"]}
+)
 _LOCKS = frozenset({KEY_CODES["NUMLOCK"], KEY_CODES["SCROLLLOCK"]})
 _CAPSLOCK = KEY_CODES["CAPSLOCK"]
 _KEYPAD_DIGITS = {KEY_CODES[f"KP{digit}"]: str(digit) for digit in range(10)}
@@ -247,7 +249,7 @@ class KeyDecoder:
         held = self._held
         self._shift = not held.isdisjoint(_SHIFT)
         self._ctrl = not held.isdisjoint(_CTRL)
-        self._alt = not held.isdisjoint(_ALT)
+        self._alt = _ALT in held
         self._altgr = _ALTGR in held
         self._level_index = int(self._shift) + (2 if self._altgr else 0)
         self._plain = not (
@@ -258,7 +260,7 @@ class KeyDecoder:
     def _modifier_up(self, code: int, time: float) -> Output:
         self._held.discard(code)
         self._refresh()
-        if code in _ALT and self._alt_code and not self._alt:
+        if code == _ALT and self._alt_code:
             digits, self._alt_code = self._alt_code, ""
             return self._alt_character(digits, time)
         return ()

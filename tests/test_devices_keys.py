@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,28 @@ def test_a_dead_key_pickwise_cannot_compose_is_named_not_typed() -> None:
 
     assert [type(item) for item in out] == [Signal]
     assert "dead_belowmacron" in out[0].message
+
+
+def test_batches_match_single_events_on_seeded_noise() -> None:
+    rng = random.Random(11)
+    names = "A Q Z Y 1 2 9 0 MINUS GRAVE APOSTROPHE 102ND EQUAL SPACE KP1 KP5 KPDOT"
+    names += " LEFTSHIFT RIGHTSHIFT RIGHTALT LEFTALT LEFTCTRL RIGHTBRACE CAPSLOCK"
+    names += " NUMLOCK ENTER TAB F5"
+    codes = [key_code(name) for name in names.split(" ")]
+    for _ in range(200):
+        layout = rng.choice(sorted(LAYOUTS))
+        events, clock = [], 0.0
+        for _ in range(60):
+            clock += rng.choice((0.001, 0.001, 0.2, 0.7))
+            if rng.random() < 0.03:
+                events.append((EV_SYN, SYN_DROPPED, 0, clock))
+            else:
+                value = rng.choice((0, 1, 1, 2))
+                events.append((EV_KEY, rng.choice(codes), value, clock))
+            events.append((EV_SYN, 0, 0, clock))
+        idle = rng.choice((None, 100.0))
+
+        one = KeyDecoder(layout, idle_ms=idle)
+        singly = [item for event in events for item in one.feed(*event)]
+        batched = KeyDecoder(layout, idle_ms=idle).feed_all(events)
+        assert list(batched) == singly, (layout, events)
