@@ -64,7 +64,7 @@ class Candidate:
     """Why it cannot be read, with the fix."""
 
 
-def permission_problem(node: str) -> str:
+def permission_problem(node: str, *, rule_group: str = "input") -> str:
     """A sentence naming the node, its group and the fix for reading it."""
     try:
         info = os.stat(node)
@@ -75,7 +75,7 @@ def permission_problem(node: str) -> str:
     return (
         f"No permission to read {node} (group {group}, mode {mode}). Add this user "
         f"to the {group} group and log in again, or add a udev rule for the scanner: "
-        'ATTRS{idVendor}=="VVVV", ATTRS{idProduct}=="PPPP", GROUP="input", '
+        f'ATTRS{{idVendor}}=="VVVV", ATTRS{{idProduct}}=="PPPP", GROUP="{rule_group}", '
         'MODE="0660", TAG+="uaccess", SYMLINK+="scanner".'
     )
 
@@ -111,7 +111,9 @@ def list_candidates(
                 mode="serial",
                 name=link.name,
                 readable=readable,
-                problem=None if readable else permission_problem(str(link)),
+                problem=None
+                if readable
+                else permission_problem(str(link), rule_group="dialout"),
             )
         )
     return found

@@ -21,7 +21,6 @@ from devices.scan import SCANNER_DISCONNECTED, Scan, Signal, signal_for
 
 log = logging.getLogger("devices")
 
-_TERMINATORS = b"\r\n"
 DEFAULT_BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
