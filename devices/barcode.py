@@ -139,8 +139,13 @@ def interpret(
         separators: The characters the site's scanners send for the GS1 group
             separator (FNC1); GS is always one of them.
         formats: The site's label formats for locations, totes, badges, commands.
+
+    Raises:
+        ValueError: A separator is not one character (a set-up error, not a scan).
     """
     separators = tuple(dict.fromkeys((GS, *separators)))
+    if any(len(separator) != 1 for separator in separators):
+        raise ValueError(f"Separators are single characters, not {separators!r}.")
     aim = text[:3] if _AIM.match(text) else None
     data = text[3:] if aim else text
     try:

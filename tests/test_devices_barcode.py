@@ -298,3 +298,8 @@ def test_only_ascii_digits_count_as_digits(scan: str) -> None:
 
     assert reading.kind in ("error", "text")
     assert reading.gtin is None
+
+
+def test_a_separator_of_two_characters_is_a_setup_error() -> None:
+    with pytest.raises(ValueError, match="single characters"):
+        interpret("10A||21B", separators=("||",))
