@@ -22,7 +22,7 @@ HEURISTICS = tuple(RULES)
 METHODS = ("best", "exact", "tsp", *HEURISTICS, "sequence", "zones")
 
 # fast-tsp is exact up to 20 nodes; above, it searches for this long.
-_BUDGET_S = {60: 0.004, 130: 0.010}
+_BUDGET_S = {60: 0.006, 130: 0.012}
 # Perturbations of the local search when precedence rules out fast-tsp.
 _KICK_WORK = 2_000
 
