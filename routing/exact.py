@@ -132,6 +132,10 @@ def _columns(layout: Layout, picks: Sequence[tuple[int, int]]) -> list[_Column]:
     return columns
 
 
+_Layer = dict[State, tuple[int, State | None, _Move]]
+_Arrivals = dict[State, tuple[int, State | None, tuple[int, int]]]
+
+
 def exact_order(
     layout: Layout, picks: Sequence[tuple[int, int]]
 ) -> tuple[list[int], int]:
@@ -144,15 +148,33 @@ def exact_order(
         raise ValueError("the exact programme needs a single-block layout")
     length = layout.cross_y[1]
     columns = _columns(layout, picks)
+    layers, trail = _sweep(columns, length)
 
-    layers: list[dict[State, tuple[int, State | None, _Move]]] = []
-    arrivals: dict[State, tuple[int, State | None, tuple[int, int]]] = {
-        _EMPTY: (0, None, (0, 0))
-    }
-    trail: list[dict[State, tuple[int, State | None, tuple[int, int]]]] = []
+    finals = [(cost, s) for s, (cost, _, _) in layers[-1].items() if _closes(s)]
+    best_cost, state = min(finals, key=lambda final: final[0])
+    moves: list[_Move] = []
+    crossings: list[tuple[int, int]] = []
+    for index in range(len(columns) - 1, -1, -1):
+        _, before, move = layers[index][state]
+        assert before is not None
+        _, state_back, edges = trail[index][before]
+        moves.append(move)
+        crossings.append(edges)
+        state = state_back if state_back is not None else _EMPTY
+    moves.reverse()
+    crossings.reverse()
+    order = _euler_order(columns, moves, crossings[1:], length)
+    return _to_pick_indexes(layout, columns, picks, order), best_cost
+
+
+def _sweep(columns: list[_Column], length: int) -> tuple[list[_Layer], list[_Arrivals]]:
+    """The cheapest partial tour of each class after each aisle, and how it came."""
+    layers: list[_Layer] = []
+    trail: list[_Arrivals] = []
+    arrivals: _Arrivals = {_EMPTY: (0, None, (0, 0))}
     for index, column in enumerate(columns):
         trail.append(arrivals)
-        layer: dict[State, tuple[int, State | None, _Move]] = {}
+        layer: _Layer = {}
         for state, (cost, _, _) in arrivals.items():
             for move in _moves(column, length):
                 new = _after_aisle(state, move, column)
@@ -172,22 +194,7 @@ def exact_order(
                     new not in arrivals or total < arrivals[new][0]
                 ):
                     arrivals[new] = (total, state, edges)
-
-    finals = [(cost, state) for state, (cost, _, _) in layers[-1].items()]
-    best_cost, state = min((c, s) for c, s in finals if _closes(s))
-    moves: list[_Move] = []
-    crossings: list[tuple[int, int]] = []
-    for index in range(len(columns) - 1, -1, -1):
-        _, before, move = layers[index][state]
-        moves.append(move)
-        assert before is not None
-        _, state_back, edges = trail[index][before]
-        crossings.append(edges)
-        state = state_back if state_back is not None else _EMPTY
-    moves.reverse()
-    crossings.reverse()
-    order = _euler_order(columns, moves, crossings[1:], length)
-    return _to_pick_indexes(layout, columns, picks, order), best_cost
+    return layers, trail
 
 
 def _euler_order(
