@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from routing import (
     UnknownLocationError,
     demo_layout,
     grid_layout,
+    load_layout,
     plan_route,
 )
 from routing.distance import distance
@@ -236,3 +238,24 @@ def test_re_planning_after_a_skip_is_never_longer_than_the_old_plan(blocks) -> N
 
         assert sorted(again.stops) == sorted([*rest, skipped])
         assert again.length_m <= _walk(layout, [*rest, skipped], start=here) + 1e-9
+
+
+def test_skipped_locations_can_be_put_last_when_re_planning() -> None:
+    layout = demo_layout()
+    stops = plan_route(layout, random.Random(4).sample(DEMO_CODES, 20)).stops
+    here, skipped, rest = stops[3], list(stops[4:6]), list(stops[6:])
+
+    again = plan_route(
+        layout, [*skipped, *rest], start=here, precedence=dict.fromkeys(skipped, 1)
+    )
+
+    assert sorted(again.stops[-2:]) == sorted(skipped)
+    assert again.length_m == pytest.approx(_walk(layout, again.stops, start=here))
+
+
+def test_the_shipped_demo_layout_file_loads_like_demo_layout() -> None:
+    import routing
+
+    path = Path(routing.__file__).parent / "layouts" / "demo.toml"
+
+    assert load_layout(path) == demo_layout()
