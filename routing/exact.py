@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from routing.layout import Layout
+from routing.layout import Layout, Point
 
 _EMPTY = "empty"
 _CROSSINGS: tuple[tuple[int, int], ...] = tuple(
@@ -115,8 +115,9 @@ def _closes(state: State) -> bool:
     return front != 1 and back != 1 and (joined or front == 0 or back == 0)
 
 
-def _columns(layout: Layout, picks: Sequence[tuple[int, int]]) -> list[_Column]:
-    depot = layout.depot.point
+def _columns(
+    layout: Layout, picks: Sequence[tuple[int, int]], depot: Point
+) -> list[_Column]:
     length = layout.cross_y[1]
     flip = depot.y == length
     by_column: dict[int, set[int]] = {}
@@ -137,17 +138,18 @@ _Arrivals = dict[State, tuple[int, State | None, tuple[int, int]]]
 
 
 def exact_order(
-    layout: Layout, picks: Sequence[tuple[int, int]]
+    layout: Layout, picks: Sequence[tuple[int, int]], depot: Point | None = None
 ) -> tuple[list[int], int]:
     """The optimal visiting order of ``picks`` and the tour's length in mm.
 
-    ``picks`` are distinct (aisle column, y) pairs in a single-block layout whose
-    routes start and end at the layout's default depot.
+    ``picks`` are distinct (aisle column, y) pairs in a single-block layout; the
+    tour starts and ends at ``depot``, the layout's first depot unless given.
     """
+    depot = depot or layout.depot.point
     if layout.blocks != 1:
         raise ValueError("the exact programme needs a single-block layout")
     length = layout.cross_y[1]
-    columns = _columns(layout, picks)
+    columns = _columns(layout, picks, depot)
     layers, trail = _sweep(columns, length)
 
     finals = [(cost, s) for s, (cost, _, _) in layers[-1].items() if _closes(s)]
@@ -164,7 +166,8 @@ def exact_order(
     moves.reverse()
     crossings.reverse()
     order = _euler_order(columns, moves, crossings[1:], length)
-    return _to_pick_indexes(layout, columns, picks, order), best_cost
+    flip = depot.y == length
+    return _to_pick_indexes(layout, columns, picks, order, flip), best_cost
 
 
 def _sweep(columns: list[_Column], length: int) -> tuple[list[_Layer], list[_Arrivals]]:
@@ -254,9 +257,9 @@ def _to_pick_indexes(
     columns: list[_Column],
     picks: Sequence[tuple[int, int]],
     order: list[tuple[int, int]],
+    flip: bool,
 ) -> list[int]:
     length = layout.cross_y[1]
-    flip = layout.depot.point.y == length
     column_of_x = {x: i for i, x in enumerate(layout.aisle_x)}
     index_of = {pick: i for i, pick in enumerate(picks)}
     result = []

@@ -47,6 +47,7 @@ class _Problem:
     codes: list[list[str]]  # the locations at each place, in listing order
     rank: list[int]  # precedence rank of each place
     start: Point
+    depot: Point
     dist: list[list[int]]  # 0 = start, 1 = depot, then the places from 2
     array: np.ndarray  # the same as a numpy array
 
@@ -63,6 +64,7 @@ def plan_route(
     locations: Sequence[str],
     *,
     start: str | None = None,
+    depot: str | None = None,
     method: str = "best",
     precedence: Mapping[str, int] | None = None,
     sequence: Mapping[str, int] | None = None,
@@ -73,7 +75,9 @@ def plan_route(
         layout: The warehouse layout.
         locations: Location codes to visit; a code may repeat.
         start: Where the picker stands, as a location code or a depot name; the
-            layout's first depot when None. The route always ends at that depot.
+            route's depot when None.
+        depot: The name of the depot where the route ends; the layout's first
+            when None.
         method: ``"best"`` (the shortest route we can find: exact on single-block
             layouts), ``"exact"``, ``"tsp"``, one of the classic rules
             (``"s-shape"``, ``"return"``, ``"midpoint"``, ``"largest-gap"``,
@@ -99,7 +103,7 @@ def plan_route(
             + zone_order[layout.zone_of(code)]
             for code in locations
         }
-    problem = _problem(layout, locations, start, ranks)
+    problem = _problem(layout, locations, start, depot, ranks)
     if not problem.points:
         return problem.route([], method)
 
@@ -112,13 +116,13 @@ def plan_route(
     if method in HEURISTICS:
         return problem.route(_heuristic(problem, method), method)
     if method == "exact":
-        if not _exact_applies(problem, start):
+        if not _exact_applies(problem):
             raise RouteRequestError(
                 "the exact method needs a single-block layout, a route from the "
                 "depot, no level-change cost and no precedence"
             )
         return problem.route(_exact(problem), method)
-    if method == "best" and _exact_applies(problem, start):
+    if method == "best" and _exact_applies(problem):
         return problem.route(_exact(problem), method)
     return problem.route(_search(problem), method)
 
@@ -145,6 +149,7 @@ def _problem(
     layout: Layout,
     locations: Sequence[str],
     start: str | None,
+    depot: str | None,
     ranks: Mapping[str, int],
 ) -> _Problem:
     places: dict[tuple[int, int, int, int, int], list[str]] = {}
@@ -157,30 +162,34 @@ def _problem(
     points = [Point(c, x, y, level) for _, c, x, y, level in keys]
     codes = [sorted(places[k], key=lambda c: (layout.locate(c).level, c)) for k in keys]
 
-    if start is None:
-        origin = layout.depot.point
+    home = layout.depot if depot is None else layout.depot_named(depot)
+    if home is None:
+        names = ", ".join(d.name for d in layout.depots)
+        raise RouteRequestError(f"no depot {depot!r} in {layout.name!r}; use {names}")
+    if start is None or start == home.name:
+        origin = home.point
     else:
-        depot = layout.depot_named(start)
-        origin = depot.point if depot else layout.locate(start)
-    array = distance_array(layout, [origin, layout.depot.point, *points])
+        other = layout.depot_named(start)
+        origin = other.point if other else layout.locate(start)
+    array = distance_array(layout, [origin, home.point, *points])
     rank = [k[0] for k in keys]
-    return _Problem(layout, points, codes, rank, origin, array.tolist(), array)
+    return _Problem(
+        layout, points, codes, rank, origin, home.point, array.tolist(), array
+    )
 
 
-def _exact_applies(problem: _Problem, start: str | None) -> bool:
-    layout = problem.layout
-    from_depot = start is None or start == layout.depot.name
+def _exact_applies(problem: _Problem) -> bool:
     return (
-        layout.blocks == 1
-        and from_depot
-        and not layout.level_change
+        problem.layout.blocks == 1
+        and problem.start == problem.depot
+        and not problem.layout.level_change
         and len(set(problem.rank)) == 1
     )
 
 
 def _exact(problem: _Problem) -> list[int]:
     places = [(p.column, p.y) for p in problem.points]
-    order, _ = exact_order(problem.layout, places)
+    order, _ = exact_order(problem.layout, places, problem.depot)
     return order
 
 

@@ -259,3 +259,46 @@ def test_the_shipped_demo_layout_file_loads_like_demo_layout() -> None:
     path = Path(routing.__file__).parent / "layouts" / "demo.toml"
 
     assert load_layout(path) == demo_layout()
+
+
+def test_routes_can_start_and_end_at_any_named_depot() -> None:
+    layout = grid_layout(
+        name="two-depots",
+        aisles=5,
+        aisle_pitch_m=3.0,
+        blocks=1,
+        slots_per_side=10,
+        slot_length_m=1.0,
+        cross_aisle_width_m=2.0,
+        depots=[
+            {"name": "front", "aisle": 1},
+            {"name": "back", "aisle": 5, "cross_aisle": 1},
+        ],
+    )
+    back = layout.depot_named("back")
+    assert back is not None
+    for seed in range(10):
+        codes = _codes(layout, 5, seed)
+
+        route = plan_route(layout, codes, depot="back")
+
+        legs = [back.point, *map(layout.locate, route.stops), back.point]
+        walked = sum(distance(layout, a, b) for a, b in itertools.pairwise(legs))
+        assert route.length_m == pytest.approx(walked / 1000)
+        assert route.length_m == pytest.approx(
+            min(
+                sum(
+                    distance(layout, a, b)
+                    for a, b in itertools.pairwise(
+                        [back.point, *map(layout.locate, order), back.point]
+                    )
+                )
+                for order in itertools.permutations(codes)
+            )
+            / 1000
+        )
+
+
+def test_an_unknown_depot_is_refused() -> None:
+    with pytest.raises(RouteRequestError, match="no depot 'dock'"):
+        plan_route(demo_layout(), ["01-01-1"], depot="dock")
