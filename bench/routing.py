@@ -330,7 +330,34 @@ def summary(cells: dict[tuple, dict[str, list[float]]]) -> dict[str, Any]:
     }
 
 
-def markdown(cells: dict[tuple, dict[str, list[float]]], head: dict) -> str:
+def proofs(rows: list[dict[str, Any]]) -> list[str]:
+    """How each cell's optima were proven, and how long SCIP took."""
+    lines = [
+        "",
+        "## Proofs",
+        "",
+        "| layout | picks | proven | by | SCIP p50 s | SCIP max s |",
+        "|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["family"], row["size"])].append(row)
+    for (family, size), group in sorted(groups.items()):
+        proven = sum(row["proof"] != "unproven" for row in group)
+        how = "/".join(sorted({row["proof"] for row in group}))
+        seconds = [row["oracle_s"] for row in group if "oracle_s" in row]
+        timing = (
+            f"{_pct(seconds, 0.5):.2f} | {max(seconds):.1f}" if seconds else "- | -"
+        )
+        lines.append(
+            f"| {family} | {size} | {proven}/{len(group)} | {how} | {timing} |"
+        )
+    return lines
+
+
+def markdown(
+    cells: dict[tuple, dict[str, list[float]]], head: dict, rows: list[dict[str, Any]]
+) -> str:
     """The whole table: every method in every cell."""
     lines = [
         "# Pick routes against the proven optimum",
@@ -365,6 +392,7 @@ def markdown(cells: dict[tuple, dict[str, list[float]]], head: dict) -> str:
                 f"{max(gaps):.2f} | {100 * optimal:.0f} % | "
                 f"{_pct(ms, 0.5):.1f} | {_pct(ms, 0.99):.1f} |"
             )
+    lines += proofs(rows)
     if "real_waves" in head:
         ours = head["real_km_ours"]
         lines += [
@@ -405,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     head = summary(cells)
     head.update(real_orders(REAL_QUICK_WAVES if args.quick else None) or {})
     if not args.quick:
-        RESULTS.write_text(markdown(cells, head))
+        RESULTS.write_text(markdown(cells, head, rows))
     print(json.dumps(head))
     return 0
 
