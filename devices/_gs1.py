@@ -72,14 +72,14 @@ def verify_check_digit(what: str, number: str) -> None:
         raise CheckDigitError(what, number, expected)
 
 
-def gtin_14(digits: str) -> str:
-    """A GTIN-8, -12, -13 or -14 as 14 digits, after checking its check digit."""
+def checked_gtin(digits: str) -> str:
+    """A GTIN-8, -12, -13 or -14 as printed, after checking its check digit."""
     verify_check_digit(f"GTIN-{len(digits)}", digits)
-    return digits.rjust(14, "0")
+    return digits
 
 
-def upc_e_as_gtin_14(digits: str) -> str:
-    """An 8-digit UPC-E, expanded to UPC-A and given as 14 digits."""
+def upc_e_as_upc_a(digits: str) -> str:
+    """An 8-digit UPC-E, expanded to the 12-digit UPC-A it stands for."""
     try:
         # Without its check digit, so that a wrong one can be named.
         upc_a = Upc.parse(digits[:7], config=_config(())).as_upc_a()
@@ -87,7 +87,7 @@ def upc_e_as_gtin_14(digits: str) -> str:
         raise BarcodeError(f"{digits} is not a UPC-E number.") from error
     if upc_a[-1] != digits[-1]:
         raise CheckDigitError("UPC-E", digits, int(upc_a[-1]))
-    return upc_a.rjust(14, "0")
+    return str(upc_a)
 
 
 def parse_element_string(text: str, separators: Sequence[str]) -> list[Element]:

@@ -73,7 +73,7 @@ class Reading:
     aim: str | None = None
     """The AIM symbology identifier, e.g. ``]C1``, when the scanner sent one."""
     gtin: str | None = None
-    """The GTIN, always as 14 digits."""
+    """The GTIN as the barcode carries it: 8, 12, 13 or 14 digits (UPC-E expanded)."""
     sscc: str | None = None
     lot: str | None = None
     serial: str | None = None
@@ -95,6 +95,11 @@ class Reading:
     """Every GS1 field by its snake-case name, dates in ISO form, measures exact."""
     hri: str | None = None
     """GS1 data as printed under the barcode, e.g. ``(01)09506000134352(10)A1``."""
+
+    @property
+    def gtin_14(self) -> str | None:
+        """The GTIN as 14 digits, the form to look products up by."""
+        return None if self.gtin is None else self.gtin.rjust(14, "0")
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict: the fixed keys, then every field that is present."""
@@ -201,9 +206,9 @@ def _gtin_symbol(raw: str, aim: str, data: str) -> Reading:
     if aim == "]I1" and len(data) != 14:
         return Reading(kind="text", raw=raw, aim=aim, text=data)
     if aim == "]E0" and len(data) == 8:
-        gtin = _gs1.upc_e_as_gtin_14(data)
+        gtin = _gs1.upc_e_as_upc_a(data)
     elif len(data) in GTIN_LENGTHS and not (aim == "]E4" and len(data) != 8):
-        gtin = _gs1.gtin_14(data)
+        gtin = _gs1.checked_gtin(data)
     else:
         raise BarcodeError(
             f"This EAN/UPC barcode holds {len(data)} digits, which is no GTIN length."
@@ -238,7 +243,7 @@ def _unidentified(
     if data[0] in separators:
         return _element_strings(raw, None, data, separators)
     if formats.match(data) is None and is_digits(data) and len(data) in GTIN_LENGTHS:
-        return Reading(kind="product", raw=raw, gtin=_gs1.gtin_14(data))
+        return Reading(kind="product", raw=raw, gtin=_gs1.checked_gtin(data))
     if GS in data or _looks_like_element_strings(data):
         return _element_strings(raw, None, data, separators)
     return _plain(raw, None, data, formats)

@@ -42,9 +42,8 @@ def test_barcode_case(case: dict[str, Any]) -> None:
     if expect.pop("warning", False):
         assert reading.warnings
     if "gtin" in expect:
-        # A GTIN-8 or GTIN-13 and its 14-digit form are the same number; the
-        # reading always gives the 14 digits the master data is keyed by.
-        assert reading.gtin == expect.pop("gtin").rjust(14, "0")
+        # The GTIN as printed; lookups use its 14-digit form, reading.gtin_14.
+        assert reading.gtin == expect.pop("gtin")
     for key, value in expect.items():
         assert as_json.get(key) == value, key
 
@@ -125,22 +124,26 @@ def test_an_impossible_date_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("scan", "gtin"),
     [
-        ("]E004252614", "00042100005264"),  # UPC-E, expanded
-        ("]E0042100005264", "00042100005264"),  # UPC-A
-        ("042100005264", "00042100005264"),  # bare UPC-A
+        ("]E004252614", "042100005264"),  # UPC-E, expanded to UPC-A
+        ("]E0042100005264", "042100005264"),  # UPC-A
+        ("042100005264", "042100005264"),  # bare UPC-A
         ("]I110884521761599", "10884521761599"),  # ITF-14
+        ("]E402345673", "02345673"),  # EAN-8
     ],
 )
-def test_every_gtin_comes_as_14_digits(scan: str, gtin: str) -> None:
+def test_a_gtin_keeps_its_printed_length_and_looks_up_as_14_digits(
+    scan: str, gtin: str
+) -> None:
     reading = interpret(scan)
 
     assert (reading.kind, reading.gtin) == ("product", gtin)
+    assert reading.gtin_14 == gtin.rjust(14, "0")
 
 
 def test_an_ean_add_on_is_kept_apart_from_the_gtin() -> None:
     reading = interpret("]E3400638133393112")
 
-    assert reading.gtin == "04006381333931"
+    assert reading.gtin == "4006381333931"
     assert reading.to_json()["add_on"] == "12"
     assert reading.warnings
 
@@ -286,7 +289,7 @@ def test_interpret_answers_every_input_with_a_reading() -> None:
 
         assert reading.kind in KINDS, text
         assert reading.kind != "error" or reading.message, text
-        assert reading.gtin is None or len(reading.gtin) == 14, text
+        assert reading.gtin is None or len(reading.gtin) in (8, 12, 13, 14), text
         json.dumps(reading.to_json())
 
 
