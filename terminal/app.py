@@ -36,6 +36,7 @@ class PickwiseApp(App[int]):
         self.device = device
         self.demo = demo
         self.sync_state: SyncState | None = None
+        self.signed_in: SignedIn | None = None
         if demo:
             self.title = "pickwise demo"
             self.bind("f10", "quit_demo", description="Quit")
@@ -51,7 +52,12 @@ class PickwiseApp(App[int]):
 
     def open_menu(self, signed_in: SignedIn) -> None:
         """Show the menu of a signed-in operator."""
-        self.push_screen(MenuScreen(signed_in))
+        self.signed_in = signed_in
+        self.push_screen(MenuScreen(signed_in), callback=self._signed_out)
+        self._tell_rejections()
+
+    def _signed_out(self, _result: None) -> None:
+        self.signed_in = None
 
     def start_pick(self, signed_in: SignedIn) -> None:
         """Fetch the next wave and open the pick screen, in a worker."""
@@ -82,6 +88,26 @@ class PickwiseApp(App[int]):
         self.sync_state = state
         for line in self.screen.query(StatusLine):
             line.state = state
+        self._tell_rejections()
+
+    def _tell_rejections(self) -> None:
+        if self.signed_in is not None:
+            self.run_worker(self._show_rejections(self.signed_in), name="rejections")
+
+    async def _show_rejections(self, signed_in: SignedIn) -> None:
+        """Tell the picker about their confirmations the service refused."""
+        user_id = signed_in.operator.user_id
+        rejected = await asyncio.to_thread(
+            self.device.journal.unseen_rejections, user_id
+        )
+        for rejection in rejected:
+            self.bell()
+            self.notify(
+                rejection.message,
+                title="Not accepted by the stock service",
+                severity="error",
+                timeout=30,
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker failures reach a person: a toast, the queue kept."""
@@ -96,7 +122,6 @@ class PickwiseApp(App[int]):
     def action_ignore(self) -> None:
         """Keys that would leave the app do nothing here."""
 
-    async def action_quit_demo(self) -> None:
+    def action_quit_demo(self) -> None:
         """Demo only: leave."""
-        await asyncio.sleep(0)
         self.exit(0)

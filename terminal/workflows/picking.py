@@ -283,8 +283,8 @@ class PickingWorkflow:
         self.lot = self.serial = self.reason = None
 
     def _sku_of(self, reading: Reading) -> str | None:
-        if reading.kind == "product" and reading.gtin:
-            return self.master.sku_for_code(reading.gtin)
+        if reading.kind == "product" and reading.gtin_14:
+            return self.master.sku_for_code(reading.gtin_14)
         if reading.kind == "text" and reading.text:
             return self.master.sku_for_code(reading.text)
         return None

@@ -1,0 +1,138 @@
+"""Delivering the outbox: once in effect, in order, never blocked by a rejection."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+
+from stock_service import schema
+from terminal.app import PickwiseApp
+from terminal.device import Device
+from tests.conftest import Switchable
+from wire import PickTask, Wave
+
+
+async def first_tasks(device: Device, count: int) -> tuple[int, list[PickTask]]:
+    signed_in = await device.sign_in(badge="B1001")
+    wave = await device.next_wave(signed_in)
+    assert wave is not None
+    return signed_in.operator.user_id, wave.tasks[:count]
+
+
+def add_unknown_task(device: Device, user_id: int, like: PickTask) -> PickTask:
+    """A line this device holds but the service never made (say, a stale copy)."""
+    ghost = like.model_copy(update={"task_id": 999_999})
+    wave = Wave(wave_id=999, name="W-ghost", totes={}, tasks=[ghost])
+    device.journal.load_wave(wave, user_id=user_id)
+    return ghost
+
+
+def ledger_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(schema.ledger)).scalar_one()
+        )
+
+
+async def test_a_rejected_confirmation_does_not_block_the_ones_behind_it(
+    device: Device, engine: Engine
+) -> None:
+    user_id, tasks = await first_tasks(device, 3)
+    ghost = add_unknown_task(device, user_id, tasks[0])
+    device.journal.confirm(ghost, kind="pick", user_id=user_id, quantity=1)
+    for task in tasks:
+        device.journal.confirm(
+            task, kind="pick", user_id=user_id, quantity=task.quantity
+        )
+
+    assert await device.sync.drain()
+
+    assert device.journal.queued() == 0
+    assert ledger_rows(engine) == 3
+    rejections = device.journal.unseen_rejections(user_id)
+    assert [r.reason_type for r in rejections] == ["unknown_task"]
+    assert device.journal.unseen_rejections(user_id) == []
+
+
+async def test_replaying_the_whole_outbox_adds_no_ledger_rows(
+    device: Device, engine: Engine
+) -> None:
+    user_id, tasks = await first_tasks(device, 4)
+    sent = [
+        device.journal.confirm(t, kind="pick", user_id=user_id, quantity=t.quantity)
+        for t in tasks
+    ]
+    assert await device.sync.drain()
+    assert ledger_rows(engine) == 4
+
+    for _ in range(2):
+        result = await device.client.send(sent)
+        assert {o.status for o in result.outcomes} == {"duplicate"}
+    assert ledger_rows(engine) == 4
+
+
+async def test_a_reused_operation_id_with_another_payload_is_refused(
+    device: Device, engine: Engine
+) -> None:
+    user_id, tasks = await first_tasks(device, 1)
+    first = device.journal.confirm(tasks[0], kind="pick", user_id=user_id, quantity=1)
+    assert await device.sync.drain()
+
+    forged = first.model_copy(update={"quantity": 5})
+    result = await device.client.send([forged])
+
+    assert result.outcomes[0].status == "rejected"
+    assert result.outcomes[0].reason_type == "payload_mismatch"
+    assert ledger_rows(engine) == 1
+
+
+async def test_a_gap_in_the_device_sequence_is_refused_until_filled(
+    device: Device, engine: Engine
+) -> None:
+    user_id, tasks = await first_tasks(device, 2)
+    _, two = (
+        device.journal.confirm(t, kind="pick", user_id=user_id, quantity=t.quantity)
+        for t in tasks
+    )
+
+    result = await device.client.send([two])
+    assert result.outcomes[0].status == "gap"
+    assert ledger_rows(engine) == 0
+
+    assert await device.sync.drain()
+    assert ledger_rows(engine) == 2
+    assert device.journal.queued() == 0
+
+
+async def test_sync_reports_offline_and_keeps_the_queue(
+    device: Device, network: Switchable
+) -> None:
+    user_id, tasks = await first_tasks(device, 2)
+    for task in tasks:
+        device.journal.confirm(task, kind="pick", user_id=user_id, quantity=1)
+    network.down = True
+
+    assert not await device.sync.drain()
+
+    assert not device.sync.online
+    assert device.journal.queued() == 2
+
+
+async def test_the_picker_is_told_about_a_rejected_confirmation(
+    device: Device,
+) -> None:
+    user_id, tasks = await first_tasks(device, 1)
+    ghost = add_unknown_task(device, user_id, tasks[0])
+    device.journal.confirm(ghost, kind="pick", user_id=user_id, quantity=1)
+    app = PickwiseApp(device)
+
+    async with app.run_test(size=(40, 16), notifications=True) as pilot:
+        await pilot.press(*"B1001", "enter")
+        await pilot.pause()
+        await device.sync.drain()
+        await app.workers.wait_for_complete(
+            [worker for worker in app.workers if worker.name == "rejections"]
+        )
+        await pilot.pause()
+
+        messages = [n.message for n in app._notifications]
+    assert any("999999" in message for message in messages)
