@@ -238,6 +238,7 @@ def run(rows: list[dict[str, Any]]) -> dict[tuple, dict[str, list[float]]]:
                 cell[f"{method}:gap"].append(max(gap, 0.0) if gap > -1e-9 else gap)
         again = plan_route(layout, row["codes"], method=OURS)
         cell["changed"].append(float(again != routes[OURS]))
+        cell["length_changed"].append(float(again.length_m != lengths[OURS]))
         cell["worse_than_sshape"].append(float(lengths[OURS] > lengths["s-shape"]))
         cell["sshape_optimal"].append(
             float(proven and math.isclose(lengths["s-shape"], optimum))
@@ -325,6 +326,7 @@ def summary(cells: dict[tuple, dict[str, list[float]]]) -> dict[str, Any]:
         "p99_ms_50_picks": round(_pct(gather(f"{OURS}:ms", every, (50,)), 0.99), 2),
         "p99_ms_100_picks": round(_pct(gather(f"{OURS}:ms", every, (100,)), 0.99), 2),
         "routes_changed_on_repeat": int(sum(gather("changed", every))),
+        "lengths_changed_on_repeat": int(sum(gather("length_changed", every))),
         "unproven": int(sum(gather("unproven", every))),
         "instances": len(gather("unproven", every)),
     }
