@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -31,28 +33,8 @@ def run_demo(*, data_dir: str | None, fresh: bool) -> int:
     token = ensure_demo(db_path)
     log_to_file(folder / "terminal.log")
 
-    port = _free_port()
-    log = (folder / "service.log").open("ab")
-    service = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pickwise.cli",
-            "serve",
-            "--db",
-            f"sqlite:///{db_path}",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        server = f"http://127.0.0.1:{port}"
-        if not _wait_until_up(server, service):
+    with service_on_loopback(db_path, folder / "service.log") as server:
+        if server is None:
             print(f"The stock service did not start; see {folder / 'service.log'}")
             return 1
         device = Device(
@@ -62,13 +44,42 @@ def run_demo(*, data_dir: str | None, fresh: bool) -> int:
             device_token=token,
         )
         return run_app(device, demo=True)
-    finally:
-        service.terminate()
+
+
+@contextmanager
+def service_on_loopback(db_path: Path, log_path: Path) -> Iterator[str | None]:
+    """Run ``pickwise serve`` on a free loopback port for the ``with`` block.
+
+    Yields the service's URL once it answers, or None if it did not start.
+    """
+    port = _free_port()
+    with log_path.open("ab") as log:
+        service = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pickwise.cli",
+                "serve",
+                "--db",
+                f"sqlite:///{db_path}",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
         try:
-            service.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            service.kill()
-        log.close()
+            server = f"http://127.0.0.1:{port}"
+            yield server if _wait_until_up(server, service) else None
+        finally:
+            service.terminate()
+            try:
+                service.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                service.kill()
 
 
 def _folder(override: str | None) -> Path:
