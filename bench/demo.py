@@ -79,7 +79,11 @@ def time_service_start(db_path: Path, log_path: Path) -> float:
 
 
 def time_to_sign_in(data_dir: Path, *, fresh: bool) -> float:
-    """Run ``pickwise demo`` in a 40×16 pseudo terminal until sign-in shows."""
+    """Run ``pickwise demo`` in a 40×16 pseudo terminal until sign-in shows.
+
+    F10 then quits the demo; RuntimeError if the screen never showed or the
+    demo did not exit cleanly.
+    """
     command = [
         sys.executable,
         "-m",
@@ -124,7 +128,9 @@ def time_to_sign_in(data_dir: Path, *, fresh: bool) -> float:
         child.wait()
         os.close(leader)
     if shown is None:
-        raise SystemExit(f"the sign-in screen never showed; last output: {seen!r}")
+        raise RuntimeError(f"the sign-in screen never showed; last output: {seen!r}")
+    if child.returncode != 0:
+        raise RuntimeError(f"the demo exited with {child.returncode}: {seen!r}")
     return shown
 
 
