@@ -13,7 +13,15 @@ from routing.errors import (
     RoutingError,
     UnknownLocationError,
 )
-from routing.layout import Depot, Layout, Point, demo_layout, grid_layout, load_layout
+from routing.layout import (
+    Depot,
+    Layout,
+    Point,
+    demo_layout,
+    grid_layout,
+    layout_from_dict,
+    load_layout,
+)
 from routing.planner import METHODS, Route, plan_route
 
 __all__ = [
@@ -28,6 +36,7 @@ __all__ = [
     "UnknownLocationError",
     "demo_layout",
     "grid_layout",
+    "layout_from_dict",
     "load_layout",
     "plan_route",
 ]

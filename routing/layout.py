@@ -69,6 +69,7 @@ class Layout:
     sequence: Mapping[str, int] = field(default_factory=dict)
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _column_of: dict[int, int] = field(init=False, repr=False, compare=False)
+    _points: dict[str, Point] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.aisle_numbers or len(self.aisle_numbers) != len(self.aisle_x):
@@ -86,6 +87,7 @@ class Layout:
         columns = {n: i for i, n in enumerate(self.aisle_numbers)}
         object.__setattr__(self, "_pattern", pattern)
         object.__setattr__(self, "_column_of", columns)
+        object.__setattr__(self, "_points", {})
 
     @property
     def block_length(self) -> int:
@@ -115,6 +117,12 @@ class Layout:
 
     def locate(self, code: str) -> Point:
         """Where the picker stands to pick from location ``code``."""
+        point = self._points.get(code) if isinstance(code, str) else None
+        if point is None:
+            point = self._points[code] = self._place(code)
+        return point
+
+    def _place(self, code: str) -> Point:
         match = self._pattern.match(code) if isinstance(code, str) else None
         if match is None:
             raise UnknownLocationError(code, self.name)
