@@ -15,7 +15,7 @@ from fastapi import (
     Response,
 )
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, case, func, insert, select, update
 
 from stock_service import schema
 from stock_service.auth import new_token, pin_matches, token_hash
@@ -33,14 +33,17 @@ from wire import (
     Product,
     Session,
     SessionRequest,
+    SiteLayout,
     StockRow,
     Wave,
+    WaveSummary,
 )
 
-MASTER: dict[str, tuple[Any, type[Product | Barcode | Location]]] = {
+MASTER: dict[str, tuple[Any, type[Product | Barcode | Location | SiteLayout]]] = {
     "products": (schema.products, Product),
     "barcodes": (schema.barcodes, Barcode),
     "locations": (schema.locations, Location),
+    "layouts": (schema.layouts, SiteLayout),
 }
 
 
@@ -245,6 +248,28 @@ def ledger(
     return [LedgerEntry.model_validate(row._asdict()) for row in rows]
 
 
+@router.get(f"{API}/waves", response_model=list[WaveSummary])
+def waves(
+    engine: EngineDep,
+    _device: Annotated[str, Depends(device)],
+    after: int = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[WaveSummary]:
+    """Waves after ``after`` with their progress and planned walking lengths."""
+    tasks = schema.pick_tasks.c
+    left = func.sum(case((tasks.status == "open", 1), else_=0))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(schema.waves, func.count().label("lines"), left.label("open"))
+            .join(schema.pick_tasks)
+            .where(schema.waves.c.wave_id > after)
+            .group_by(schema.waves.c.wave_id)
+            .order_by(schema.waves.c.wave_id)
+            .limit(limit)
+        ).all()
+    return [WaveSummary.model_validate(row._asdict()) for row in rows]
+
+
 def _claim_wave(engine: Engine, user_id: int) -> int | None:
     waves = schema.waves.c
     with engine.begin() as conn:
@@ -305,4 +330,6 @@ def _load_wave(engine: Engine, wave_id: int) -> Wave:
             for row in rows
         ],
         planned_length_m=wave.planned_length_m,
+        sshape_length_m=wave.sshape_length_m,
+        code_order_length_m=wave.code_order_length_m,
     )

@@ -46,6 +46,14 @@ locations = Table(
     Column("rev", Integer, nullable=False, index=True),
 )
 
+layouts = Table(
+    "layouts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("body", Text, nullable=False),  # the layout file's keys, as JSON
+    Column("rev", Integer, nullable=False, index=True),
+)
+
 stock = Table(
     "stock",
     metadata,
@@ -112,7 +120,10 @@ waves = Table(
     Column("name", String(32), nullable=False),
     Column("status", String(16), nullable=False),  # released, assigned, done
     Column("assigned_to", ForeignKey("users.user_id"), nullable=True, index=True),
+    # Metres of the planned route, and of S-shape and of location-code order.
     Column("planned_length_m", Float, nullable=True),
+    Column("sshape_length_m", Float, nullable=True),
+    Column("code_order_length_m", Float, nullable=True),
 )
 
 totes = Table(

@@ -71,10 +71,22 @@ class Location(_Model):
     rev: int
 
 
+class SiteLayout(_Model):
+    """The warehouse layout that routes are planned on, sent with the master data.
+
+    ``body`` holds the keys of a routing layout file as JSON, so that a device can
+    plan routes offline.
+    """
+
+    name: str
+    body: str
+    rev: int
+
+
 class MasterPage(_Model):
     """Master data rows changed since a cursor."""
 
-    items: list[Product | Barcode | Location]
+    items: list[Product | Barcode | Location | SiteLayout]
     next_cursor: int
     more: bool
 
@@ -99,7 +111,29 @@ class Wave(_Model):
     name: str
     totes: dict[str, str] = Field(description="tote code -> order id")
     tasks: list[PickTask]
-    planned_length_m: float | None = None
+    planned_length_m: float | None = Field(
+        default=None, description="metres of the planned route, depot to depot"
+    )
+    sshape_length_m: float | None = Field(
+        default=None, description="metres of the same picks walked S-shape"
+    )
+    code_order_length_m: float | None = Field(
+        default=None, description="metres of the same picks in location-code order"
+    )
+
+
+class WaveSummary(_Model):
+    """A wave's progress and walking lengths, for supervisors."""
+
+    wave_id: int
+    name: str
+    status: str
+    assigned_to: int | None
+    lines: int
+    open: int
+    planned_length_m: float | None
+    sshape_length_m: float | None
+    code_order_length_m: float | None
 
 
 class Confirmation(_Model):

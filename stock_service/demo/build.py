@@ -3,7 +3,9 @@
 Products come from the real stock codes and descriptions, slotted by their real
 popularity (the most ordered nearest the depot, at waist height); stock covers
 all demand; every invoice becomes an order; orders are grouped into waves of up
-to four totes on a cart (cluster picking).
+to four totes on a cart (cluster picking). Each wave's route is planned on the
+demo layout when the wave is built, and its length recorded beside the lengths of
+S-shape and of location-code order.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import math
 import secrets
+import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
+from routing import Layout, demo_layout, plan_route
 from stock_service import schema
 from stock_service.auth import hash_pin, token_hash
 from stock_service.db import make_engine, migrate
@@ -237,7 +242,8 @@ def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:
             ],
         )
         _insert_people(conn, device_token)
-        _insert_orders(conn, lines, waves, home)
+        _insert_layout(conn)
+        _insert_orders(conn, lines, waves, home, demo_layout())
 
     return DemoSummary(
         products=len(skus),
@@ -314,8 +320,18 @@ def _insert_people(conn: Any, device_token: str) -> None:
     )
 
 
+def _insert_layout(conn: Any) -> None:
+    text = resources.files("routing").joinpath("layouts/demo.toml").read_text()
+    body = json.dumps(tomllib.loads(text), sort_keys=True)
+    conn.execute(insert(schema.layouts), [{"name": "demo", "body": body, "rev": 1}])
+
+
 def _insert_orders(
-    conn: Any, lines: list[OrderLine], waves: list[WavePlan], home: dict[str, str]
+    conn: Any,
+    lines: list[OrderLine],
+    waves: list[WavePlan],
+    home: dict[str, str],
+    layout: Layout,
 ) -> None:
     by_invoice = {k: list(g) for k, g in groupby(lines, key=lambda ln: ln.invoice)}
     conn.execute(
@@ -336,14 +352,6 @@ def _insert_orders(
     tasks: list[dict[str, Any]] = []
     line_id = 0
     for wave_id, wave in enumerate(waves, start=1):
-        wave_rows.append(
-            {
-                "wave_id": wave_id,
-                "name": f"W{wave_id:04d}",
-                "status": "released",
-                "assigned_to": None,
-            }
-        )
         wave_tasks: list[dict[str, Any]] = []
         for invoice in wave.orders:
             tote = f"T{len(tote_rows) + 1:04d}"
@@ -370,8 +378,18 @@ def _insert_orders(
                         "tote": tote,
                     }
                 )
-        wave_tasks.sort(key=lambda t: (_walk_of(t["location"]), t["order_line_id"]))
+        stops, lengths = _planned(layout, [t["location"] for t in wave_tasks])
+        wave_tasks.sort(key=lambda t: (stops[t["location"]], t["order_line_id"]))
         tasks.extend(dict(t, seq=i) for i, t in enumerate(wave_tasks, start=1))
+        wave_rows.append(
+            {
+                "wave_id": wave_id,
+                "name": f"W{wave_id:04d}",
+                "status": "released",
+                "assigned_to": None,
+                **lengths,
+            }
+        )
     # The first cluster wave is handed to the first demo picker.
     first = next(w for w in wave_rows if len(waves[w["wave_id"] - 1].orders) >= 3)
     first.update(status="assigned", assigned_to=1)
@@ -381,6 +399,14 @@ def _insert_orders(
     conn.execute(insert(schema.pick_tasks), tasks)
 
 
-def _walk_of(code: str) -> int:
-    aisle, bay, level = (int(part) for part in code.split("-"))
-    return walk_seq(aisle, bay, level)
+def _planned(layout: Layout, codes: list[str]) -> tuple[dict[str, int], dict]:
+    """Each location's place in the planned route, and the lengths to record."""
+    route = plan_route(layout, codes)
+    sshape = plan_route(layout, codes, method="s-shape")
+    by_code = plan_route(layout, codes, method="sequence", sequence={})
+    lengths = {
+        "planned_length_m": route.length_m,
+        "sshape_length_m": sshape.length_m,
+        "code_order_length_m": by_code.length_m,
+    }
+    return {code: i for i, code in reversed(list(enumerate(route.stops)))}, lengths
