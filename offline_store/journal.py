@@ -7,6 +7,7 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,6 +230,12 @@ class Journal:
                 "SELECT max(position) FROM tasks WHERE wave_id = ?", [wave_id]
             ).fetchone()[0]
             db.table("tasks").update(task_id, {"position": last + 1})
+
+    def reorder(self, task_ids: Sequence[int]) -> None:
+        """Keep open lines in this order from now on (a re-planned route)."""
+        with self.store.write() as db:
+            for position, task_id in enumerate(task_ids):
+                db.table("tasks").update(task_id, {"position": position})
 
     def confirm(
         self,

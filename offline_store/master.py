@@ -1,4 +1,5 @@
-"""Master data on the device: which product a code names, where locations are."""
+"""Master data on the device: which product a code names, where locations are, and
+the warehouse layout that routes are re-planned on."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from offline_store.sqlite import Store
-from wire import Barcode, Location, Product
+from wire import Barcode, Location, Product, SiteLayout
 
-_TABLES: dict[str, tuple[str, type[Product | Barcode | Location]]] = {
+Row = Product | Barcode | Location | SiteLayout
+
+_TABLES: dict[str, tuple[str, type[Row]]] = {
     "products": ("sku", Product),
     "barcodes": ("code", Barcode),
     "locations": ("code", Location),
+    "layouts": ("name", SiteLayout),
 }
 KINDS = tuple(_TABLES)
 
@@ -33,13 +37,13 @@ class MasterData:
             row = db.execute(f"SELECT max(rev) FROM {kind}").fetchone()
         return int(row[0] or 0)
 
-    def apply(self, kind: str, rows: Sequence[Product | Barcode | Location]) -> None:
+    def apply(self, kind: str, rows: Sequence[Row]) -> None:
         """Upsert changed rows of one kind."""
         pk, _ = _TABLES[kind]
         with self._store.write() as db:
             db.table(kind).upsert_all([row.model_dump() for row in rows], pk=pk)
 
-    def replace(self, pages: dict[str, Sequence[Product | Barcode | Location]]) -> None:
+    def replace(self, pages: dict[str, Sequence[Row]]) -> None:
         """Swap in a whole new copy; a crash midway leaves the old one intact."""
         fresh = self.path.with_name(self.path.name + ".new")
         for leftover in _files(fresh):
@@ -88,6 +92,12 @@ class MasterData:
         with self._lock, self._store.read() as db:
             rows = list(db.table("locations").rows_where("code = ?", [code]))
         return Location.model_validate(rows[0]) if rows else None
+
+    def layout(self) -> SiteLayout | None:
+        """The warehouse layout held here (the first by name), if any."""
+        with self._lock, self._store.read() as db:
+            rows = list(db.table("layouts").rows_where(order_by="name", limit=1))
+        return SiteLayout.model_validate(rows[0]) if rows else None
 
     def is_empty(self) -> bool:
         """Whether nothing was loaded yet."""

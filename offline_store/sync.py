@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from offline_store.client import ServiceClient
 from offline_store.errors import Unreachable
 from offline_store.journal import Journal
-from offline_store.master import KINDS, MasterData
-from wire import Barcode, Location, Product
+from offline_store.master import KINDS, MasterData, Row
 
 log = logging.getLogger("offline_store")
 
@@ -110,10 +109,10 @@ class SyncWorker:
 async def refresh_master(master: MasterData, client: ServiceClient) -> int:
     """Bring master data up to date: whole on first load, changes afterwards."""
     first = await asyncio.to_thread(master.is_empty)
-    fetched: dict[str, Sequence[Product | Barcode | Location]] = {}
+    fetched: dict[str, Sequence[Row]] = {}
     for kind in KINDS:
         cursor = 0 if first else await asyncio.to_thread(master.cursor, kind)
-        rows: list[Product | Barcode | Location] = []
+        rows: list[Row] = []
         while True:
             page = await client.master_page(kind, cursor)
             rows.extend(page.items)

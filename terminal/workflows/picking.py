@@ -3,10 +3,16 @@
 Every input, scanned or typed, goes through ``PickingWorkflow.enter``. The
 workflow answers at once with ``Feedback`` that names what was expected, and
 moves on only after the confirmation is committed to the device's journal.
+
+Lines come in the order of the route the service planned. After a skip or a short
+pick the rest is re-planned on the device, offline, from where the picker stands,
+with skipped lines left for last.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 from dataclasses import dataclass
 from enum import Enum
 
@@ -14,7 +20,10 @@ from devices.barcode import Reading, interpret
 from offline_store.errors import DiskFullError
 from offline_store.journal import Journal, LocalWave
 from offline_store.master import MasterData
+from routing import Layout, RoutingError, layout_from_dict, plan_route
 from wire import Kind, PickTask
+
+log = logging.getLogger("terminal")
 
 SHORT_REASONS = (
     ("empty", "Location empty"),
@@ -82,6 +91,8 @@ class PickingWorkflow:
         self.serial: str | None = None
         self.reason: str | None = None
         self.last_location: str | None = None
+        self.skipped: set[int] = set()
+        self.layout = _layout(master)
 
     # What the screen shows
 
@@ -158,6 +169,8 @@ class PickingWorkflow:
             return Feedback(False, "Nothing to skip to: this is the last line.")
         self.journal.skip(task.task_id)
         self.queue.append(self.queue.pop(0))
+        self.skipped.add(task.task_id)
+        self._replan()
         self._reset(Step.LOCATION)
         return Feedback(True, f"Skipped {task.sku}: it comes back at the end.")
 
@@ -265,6 +278,8 @@ class PickingWorkflow:
         self.queue.pop(0)
         self.done += 1
         self.shorts += kind == "short"
+        if kind == "short":
+            self._replan()
         following = self.task
         if following is None:
             self._reset(Step.DONE)
@@ -275,6 +290,30 @@ class PickingWorkflow:
         return Feedback(True, f"Saved {saved} × {task.sku}. {where}.")
 
     # Helpers
+
+    def _replan(self) -> None:
+        """Order the open lines by a route from where the picker stands."""
+        if self.layout is None or len(self.queue) < 2:
+            return
+        codes = [task.location for task in self.queue]
+        later = {t.location: 1 for t in self.queue if t.task_id in self.skipped}
+        try:
+            route = plan_route(
+                self.layout, codes, start=self.last_location, precedence=later
+            )
+        except RoutingError as exc:
+            log.warning("route.replan_failed", extra={"error": str(exc)})
+            return
+        place = {code: i for i, code in reversed(list(enumerate(route.stops)))}
+        listed = {task.task_id: i for i, task in enumerate(self.queue)}
+        self.queue.sort(
+            key=lambda t: (
+                place[t.location],
+                t.task_id in self.skipped,
+                listed[t.task_id],
+            )
+        )
+        self.journal.reorder([task.task_id for task in self.queue])
 
     def _reset(self, step: Step) -> None:
         self.step = step
@@ -296,6 +335,18 @@ class PickingWorkflow:
             Step.QUANTITY: f"Scan {task.sku} or type a quantity.",
             Step.TOTE: f"Scan tote {task.tote}.",
         }.get(self.step, "")
+
+
+def _layout(master: MasterData) -> Layout | None:
+    """The layout held on the device, or None when there is none to route on."""
+    held = master.layout()
+    if held is None:
+        return None
+    try:
+        return layout_from_dict(json.loads(held.body))
+    except (RoutingError, ValueError) as exc:
+        log.warning("route.layout_unusable", extra={"error": str(exc)})
+        return None
 
 
 def _shown(reading: Reading) -> str:
