@@ -44,9 +44,16 @@ class PickwiseApp(App[int]):
     def on_mount(self) -> None:
         self.theme = "ansi-dark"
         self.device.sync.on_change = self._sync_changed
-        self.run_worker(self.device.sync.run(), name="sync", exit_on_error=False)
+        # Each long-lived worker in a group of its own: an exclusive worker
+        # cancels the others of its group, and nothing may cancel sync.
         self.run_worker(
-            self.device.refresh_master(), name="master", exit_on_error=False
+            self.device.sync.run(), name="sync", group="sync", exit_on_error=False
+        )
+        self.run_worker(
+            self.device.refresh_master(),
+            name="master",
+            group="master",
+            exit_on_error=False,
         )
         self.push_screen(SignInScreen())
 
@@ -61,7 +68,9 @@ class PickwiseApp(App[int]):
 
     def start_pick(self, signed_in: SignedIn) -> None:
         """Fetch the next wave and open the pick screen, in a worker."""
-        self.run_worker(self._start_pick(signed_in), name="wave", exclusive=True)
+        self.run_worker(
+            self._start_pick(signed_in), name="wave", group="wave", exclusive=True
+        )
 
     async def _start_pick(self, signed_in: SignedIn) -> None:
         wave = await self.device.next_wave(signed_in)
@@ -92,7 +101,11 @@ class PickwiseApp(App[int]):
 
     def _tell_rejections(self) -> None:
         if self.signed_in is not None:
-            self.run_worker(self._show_rejections(self.signed_in), name="rejections")
+            self.run_worker(
+                self._show_rejections(self.signed_in),
+                name="rejections",
+                group="rejections",
+            )
 
     async def _show_rejections(self, signed_in: SignedIn) -> None:
         """Tell the picker about their confirmations the service refused."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Engine, func, select
+from textual.pilot import Pilot
 
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
+from terminal.screens.pick import PickScreen
 from tests.conftest import Switchable
 from wire import PickTask, Wave
 
@@ -24,6 +28,18 @@ def add_unknown_task(device: Device, user_id: int, like: PickTask) -> PickTask:
     wave = Wave(wave_id=999, name="W-ghost", totes={}, tasks=[ghost])
     device.journal.load_wave(wave, user_id=user_id)
     return ghost
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
+    """Give the app's own workers turns until ``condition`` holds (at most ~2 s)."""
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
+def notifications(app: PickwiseApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
 
 
 def ledger_rows(engine: Engine) -> int:
@@ -129,10 +145,27 @@ async def test_the_picker_is_told_about_a_rejected_confirmation(
         await pilot.press(*"B1001", "enter")
         await pilot.pause()
         await device.sync.drain()
-        await app.workers.wait_for_complete(
-            [worker for worker in app.workers if worker.name == "rejections"]
-        )
-        await pilot.pause()
+        await until(pilot, lambda: any("999999" in m for m in notifications(app)))
 
-        messages = [n.message for n in app._notifications]
+        messages = notifications(app)
     assert any("999999" in message for message in messages)
+
+
+async def test_the_running_app_sends_confirmations_unasked(
+    device: Device, engine: Engine
+) -> None:
+    # Opening a wave starts an exclusive worker; it must not cancel sync.
+    app = PickwiseApp(device, demo=True)
+    async with app.run_test(size=(40, 16)) as pilot:
+        await pilot.press(*"B1001", "enter", "1")
+        await until(pilot, lambda: isinstance(app.screen, PickScreen))
+        assert isinstance(app.screen, PickScreen)
+        while app.screen.flow.done == 0:
+            await pilot.press("f9")
+            await pilot.pause()
+
+        await until(pilot, lambda: ledger_rows(engine) == 1)
+
+        assert ledger_rows(engine) == 1
+        assert device.journal.queued() == 0
+        assert any(worker.name == "sync" for worker in app.workers)
