@@ -101,6 +101,9 @@ class Device:
         wave = await asyncio.to_thread(self.journal.current_wave, user_id)
         if wave is not None or signed_in.token is None:
             return wave
+        # What this device finished must reach the service first, or it would
+        # hand back the same wave, still open on its side.
+        await self.sync.drain()
         try:
             fetched = await self.client.next_work(signed_in.token)
         except Unreachable:

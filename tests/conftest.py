@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import Engine
+from textual.pilot import Pilot
 
 from stock_service.app import create_app
 from stock_service.db import make_engine, migrate
@@ -72,3 +73,14 @@ async def device(tmp_path: Path, network: Switchable) -> AsyncIterator[Device]:
     )
     yield device
     await device.close()
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
+    """Give the app's own workers turns until ``condition`` holds (at most ~4 s).
+
+    The caller asserts the condition afterwards, so a timeout fails there.
+    """
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.02)

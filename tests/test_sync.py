@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import Engine, func, select
-from textual.pilot import Pilot
 
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
 from terminal.screens.pick import PickScreen
-from tests.conftest import Switchable
+from tests.conftest import Switchable, until
 from wire import PickTask, Wave
 
 
@@ -28,14 +25,6 @@ def add_unknown_task(device: Device, user_id: int, like: PickTask) -> PickTask:
     wave = Wave(wave_id=999, name="W-ghost", totes={}, tasks=[ghost])
     device.journal.load_wave(wave, user_id=user_id)
     return ghost
-
-
-async def until(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
-    """Give the app's own workers turns until ``condition`` holds (at most ~2 s)."""
-    for _ in range(100):
-        if condition():
-            return
-        await pilot.pause(0.02)
 
 
 def notifications(app: PickwiseApp) -> list[str]:
@@ -131,6 +120,29 @@ async def test_sync_reports_offline_and_keeps_the_queue(
 
     assert not device.sync.online
     assert device.journal.queued() == 2
+
+
+async def test_the_next_wave_is_a_new_one_even_with_the_last_lines_queued(
+    device: Device, network: Switchable
+) -> None:
+    signed_in = await device.sign_in(badge="B1001")
+    first = await device.next_wave(signed_in)
+    assert first is not None
+    network.down = True  # the whole wave is picked out of reach
+    for task in first.tasks:
+        device.journal.confirm(
+            task,
+            kind="pick",
+            user_id=signed_in.operator.user_id,
+            quantity=task.quantity,
+        )
+    network.down = False  # back in reach, before the sync worker's next turn
+
+    second = await device.next_wave(signed_in)
+
+    assert second is not None
+    assert second.wave_id != first.wave_id
+    assert device.journal.queued() == 0
 
 
 async def test_the_picker_is_told_about_a_rejected_confirmation(

@@ -16,7 +16,7 @@ from terminal.screens.menu import MenuScreen
 from terminal.screens.pick import PickScreen
 from terminal.widgets.feedback_line import FeedbackLine
 from terminal.workflows.picking import Step
-from tests.conftest import Switchable
+from tests.conftest import Switchable, until
 
 
 @asynccontextmanager
@@ -39,8 +39,7 @@ async def open_wave(app: PickwiseApp, pilot: Pilot[int]) -> PickScreen:
     await scan(pilot, "B1001")
     assert isinstance(app.screen, MenuScreen)
     await pilot.press("1")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
+    await until(pilot, lambda: isinstance(app.screen, PickScreen))
     assert isinstance(app.screen, PickScreen)
     return app.screen
 
