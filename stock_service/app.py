@@ -19,7 +19,7 @@ from sqlalchemy import Engine, case, func, insert, select, update
 
 from stock_service import schema
 from stock_service.auth import new_token, pin_matches, token_hash
-from stock_service.confirm import apply_batch, now
+from stock_service.confirm import ConflictRule, apply_batch, now
 from wire import (
     API,
     DEVICE_HEADER,
@@ -55,10 +55,15 @@ class Refused(HTTPException):
         self.type = type_
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The API over ``engine``, whose schema is already migrated."""
+def create_app(engine: Engine, *, conflict: ConflictRule | None = None) -> FastAPI:
+    """The API over ``engine``, whose schema is already migrated.
+
+    ``conflict`` adds a business rule that may refuse confirmations (the fault
+    harness uses it to refuse a share as "stock changed").
+    """
     app = FastAPI(title="pickwise stock service", version="1")
     app.state.engine = engine
+    app.state.conflict = conflict
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.include_router(router)
     return app
@@ -85,7 +90,7 @@ def device(
     """The enrolled device making the call."""
     if not token:
         raise Refused(401, "device_unknown", "This device is not enrolled.")
-    with engine.connect() as conn:
+    with engine.connect().execution_options(read_only=True) as conn:
         device_id = conn.execute(
             select(schema.devices.c.device_id).where(
                 schema.devices.c.token_hash == token_hash(token)
@@ -201,6 +206,7 @@ def next_work(
 
 @router.post(f"{API}/confirmations", response_model=BatchResult)
 def confirm(
+    request: Request,
     engine: EngineDep,
     body: ConfirmationBatch,
     device_id: Annotated[str, Depends(device)],
@@ -209,7 +215,10 @@ def confirm(
     for c in body.confirmations:
         if c.device_id != device_id:
             raise Refused(403, "wrong_device", "Confirmations of another device.")
-    return BatchResult(outcomes=apply_batch(engine, device_id, body.confirmations))
+    outcomes = apply_batch(
+        engine, device_id, body.confirmations, conflict=request.app.state.conflict
+    )
+    return BatchResult(outcomes=outcomes)
 
 
 @router.get(f"{API}/stock", response_model=list[StockRow])

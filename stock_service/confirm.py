@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
 from stock_service import schema
 from wire import Confirmation, Outcome
@@ -24,163 +28,289 @@ def payload_hash(confirmation: Confirmation) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+ConflictRule = Callable[[Confirmation], tuple[str, str] | None]
+"""A business rule that may refuse a confirmation: (reason type, sentence)."""
+
+# SQLite has one writer; queueing writers here is cheaper than its busy loop.
+_sqlite_writer = threading.Lock()
+
+
 def apply_batch(
-    engine: Engine, device_id: str, batch: list[Confirmation]
+    engine: Engine,
+    device_id: str,
+    batch: list[Confirmation],
+    *,
+    conflict: ConflictRule | None = None,
 ) -> list[Outcome]:
-    """Apply each confirmation in its own transaction; stop at a sequence gap."""
+    """Apply a batch in one transaction, in order; stop at a sequence gap.
+
+    Each confirmation's dedupe record and the device's sequence are written
+    in the same transaction as its stock movement, so they commit or vanish
+    together. The batch reads what it needs once and writes it at the end.
+    """
+    serial = (
+        _sqlite_writer if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    )
     outcomes = []
-    for confirmation in batch:
-        with engine.begin() as conn:
-            outcome = _apply_one(conn, device_id, confirmation)
-        outcomes.append(outcome)
-        if outcome.status == "gap":
-            break
+    with serial, engine.begin() as conn:
+        state = _Batch.read(conn, device_id, batch)
+        for confirmation in batch:
+            outcome = state.apply(confirmation, conflict)
+            outcomes.append(outcome)
+            if outcome.status == "gap":
+                break
+        state.write(conn)
     return outcomes
 
 
-def _apply_one(conn: Connection, device_id: str, c: Confirmation) -> Outcome:
-    fingerprint = payload_hash(c)
-    seen = conn.execute(
-        select(schema.confirmations).where(schema.confirmations.c.op_id == c.op_id)
-    ).first()
-    if seen is not None:
-        if seen.payload_hash != fingerprint or seen.device_id != device_id:
-            return _rejected(
-                c,
-                "payload_mismatch",
-                "This operation id was already used for something else.",
-            )
-        stored = json.loads(seen.outcome)
-        return Outcome(op_id=c.op_id, status="duplicate", **stored)
+@dataclass
+class _Stock:
+    id: int | None
+    location: str
+    sku: str
+    lot: str
+    quantity: int
+    changed: bool = False
 
-    last_seq = conn.execute(
-        select(schema.devices.c.last_seq).where(schema.devices.c.device_id == device_id)
-    ).scalar_one()
-    if c.device_seq > last_seq + 1:
+
+@dataclass
+class _Batch:
+    """One batch's view of the database, and the rows it will write."""
+
+    device_id: str
+    last_seq: int
+    seen: dict[str, tuple[str, str, str]]  # op_id -> device, payload hash, outcome
+    tasks: dict[int, dict[str, Any]]
+    stock: dict[tuple[str, str, str], _Stock]
+    at: str = field(default_factory=now)
+    confirmations: list[dict[str, Any]] = field(default_factory=list)
+    ledger: list[dict[str, Any]] = field(default_factory=list)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+    tasks_done: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, conn: Connection, device_id: str, batch: list[Confirmation]) -> Any:
+        done = schema.confirmations.c
+        seen = {
+            row.op_id: (row.device_id, row.payload_hash, row.outcome)
+            for row in conn.execute(
+                select(
+                    done.op_id, done.device_id, done.payload_hash, done.outcome
+                ).where(done.op_id.in_([c.op_id for c in batch]))
+            )
+        }
+        last_seq = conn.execute(
+            select(schema.devices.c.last_seq).where(
+                schema.devices.c.device_id == device_id
+            )
+        ).scalar_one()
+        t = schema.pick_tasks.c
+        ids = {c.task_id for c in batch if c.task_id is not None}
+        tasks = {
+            row.task_id: dict(row._mapping)
+            for row in conn.execute(
+                select(
+                    t.task_id, t.wave_id, t.sku, t.location, t.quantity, t.status
+                ).where(t.task_id.in_(ids))
+            )
+        }
+        pairs = set()
+        for c in batch:
+            task = tasks.get(c.task_id) if c.task_id is not None else None
+            if task is not None and c.quantity:
+                pairs.add((c.location or task["location"], c.product or task["sku"]))
+        s = schema.stock.c
+        stock = (
+            {
+                (row.location, row.sku, row.lot): _Stock(
+                    row.id, row.location, row.sku, row.lot, row.quantity
+                )
+                for row in conn.execute(
+                    select(s.id, s.location, s.sku, s.lot, s.quantity).where(
+                        tuple_(s.location, s.sku).in_(pairs)
+                    )
+                )
+            }
+            if pairs
+            else {}
+        )
+        return cls(device_id, last_seq, seen, tasks, stock)
+
+    def apply(self, c: Confirmation, conflict: ConflictRule | None) -> Outcome:
+        fingerprint = payload_hash(c)
+        if c.op_id in self.seen:
+            device_id, stored_hash, stored = self.seen[c.op_id]
+            if stored_hash != fingerprint or device_id != self.device_id:
+                return _rejected(
+                    c,
+                    "payload_mismatch",
+                    "This operation id was already used for something else.",
+                )
+            return Outcome(op_id=c.op_id, status="duplicate", **json.loads(stored))
+
+        if c.device_seq > self.last_seq + 1:
+            return Outcome(
+                op_id=c.op_id,
+                status="gap",
+                reason_type="sequence_gap",
+                message=f"Send sequence {self.last_seq + 1} first.",
+            )
+        if c.device_seq <= self.last_seq:
+            return _rejected(
+                c, "sequence_reused", f"Sequence {c.device_seq} was already used."
+            )
+
+        refusal = conflict(c) if conflict is not None else None
+        outcome = _rejected(c, *refusal) if refusal else self._effect(c)
+        if outcome.status == "rejected":
+            # A business refusal is final; a supervisor sees what was refused.
+            self._exception(outcome.reason_type or "rejected", c, outcome.message)
+        stored = json.dumps(
+            {"reason_type": outcome.reason_type, "message": outcome.message}
+        )
+        self.confirmations.append(
+            {
+                "op_id": c.op_id,
+                "device_id": self.device_id,
+                "device_seq": c.device_seq,
+                "payload_hash": fingerprint,
+                "outcome": stored,
+                "received_at": self.at,
+            }
+        )
+        self.seen[c.op_id] = (self.device_id, fingerprint, stored)
+        self.last_seq = c.device_seq
+        return outcome
+
+    def _effect(self, c: Confirmation) -> Outcome:
+        task = self.tasks.get(c.task_id) if c.task_id is not None else None
+        if task is None:
+            return _rejected(c, "unknown_task", f"Task {c.task_id} is not known here.")
+
+        sku = c.product or task["sku"]
+        location = c.location or task["location"]
+        if c.quantity:
+            self._move_stock(c, sku=sku, location=location)
+        if task["status"] != "open":
+            detail = f"Task {task['task_id']} was already {task['status']}."
+            self._exception("double_pick", c, detail)
+        if c.kind == "short":
+            self._exception(
+                "short_pick",
+                c,
+                f"Short pick of {sku} at {location}: {c.quantity} of"
+                f" {task['quantity']} ({c.reason or 'no reason given'}).",
+            )
+        task["status"] = "picked" if c.kind == "pick" else "short"
+        task["picked_qty"] = c.quantity
+        self.tasks_done[task["task_id"]] = task
+        verb = "Picked" if c.kind == "pick" else "Short picked"
         return Outcome(
             op_id=c.op_id,
-            status="gap",
-            reason_type="sequence_gap",
-            message=f"Send sequence {last_seq + 1} first.",
-        )
-    if c.device_seq <= last_seq:
-        return _rejected(
-            c, "sequence_reused", f"Sequence {c.device_seq} was already used."
+            status="applied",
+            message=f"{verb} {c.quantity} × {sku} from {location}.",
         )
 
-    outcome = _effect(conn, device_id, c)
-    stored = {"reason_type": outcome.reason_type, "message": outcome.message}
-    conn.execute(
-        insert(schema.confirmations).values(
-            op_id=c.op_id,
-            device_id=device_id,
-            device_seq=c.device_seq,
-            payload_hash=fingerprint,
-            outcome=json.dumps(stored),
-            received_at=now(),
+    def _move_stock(self, c: Confirmation, *, sku: str, location: str) -> None:
+        lot = c.lot or ""
+        row = self._stock_row(location, sku, lot)
+        row.quantity -= c.quantity
+        row.changed = True
+        self.ledger.append(
+            {
+                "sku": sku,
+                "location": location,
+                "lot": lot,
+                "delta": -c.quantity,
+                "reason": c.kind,
+                "task_id": c.task_id,
+                "op_id": c.op_id,
+                "device_id": self.device_id,
+                "user_id": c.user_id,
+                "at": self.at,
+            }
         )
-    )
-    conn.execute(
-        update(schema.devices)
-        .where(schema.devices.c.device_id == device_id)
-        .values(last_seq=c.device_seq)
-    )
-    return outcome
+        if row.quantity < 0:
+            self._exception(
+                "stock_discrepancy",
+                c,
+                f"{location} now shows {row.quantity} of {sku}: the record was"
+                " short; recount.",
+            )
+
+    def _stock_row(self, location: str, sku: str, lot: str) -> _Stock:
+        """The lot's own row, else the row without a lot, else a new row."""
+        for key in ((location, sku, lot), (location, sku, "")):
+            if key in self.stock:
+                return self.stock[key]
+        row = _Stock(None, location, sku, lot, 0)
+        self.stock[(location, sku, lot)] = row
+        return row
+
+    def _exception(self, kind: str, c: Confirmation, detail: str) -> None:
+        self.exceptions.append(
+            {
+                "kind": kind,
+                "task_id": c.task_id,
+                "op_id": c.op_id,
+                "detail": detail,
+                "status": "open",
+                "created_at": self.at,
+            }
+        )
+
+    def write(self, conn: Connection) -> None:
+        """Write what the batch did, in one go, inside its transaction."""
+        s, t = schema.stock.c, schema.pick_tasks.c
+        moved = [row for row in self.stock.values() if row.changed]
+        if updates := [r for r in moved if r.id is not None]:
+            conn.execute(
+                update(schema.stock)
+                .where(s.id == bindparam("b_id"))
+                .values(quantity=bindparam("b_quantity")),
+                [{"b_id": r.id, "b_quantity": r.quantity} for r in updates],
+            )
+        if fresh := [r for r in moved if r.id is None]:
+            conn.execute(
+                insert(schema.stock),
+                [
+                    {
+                        "location": r.location,
+                        "sku": r.sku,
+                        "lot": r.lot,
+                        "quantity": r.quantity,
+                    }
+                    for r in fresh
+                ],
+            )
+        if self.ledger:
+            conn.execute(insert(schema.ledger), self.ledger)
+        if self.exceptions:
+            conn.execute(insert(schema.exceptions), self.exceptions)
+        if self.tasks_done:
+            conn.execute(
+                update(schema.pick_tasks)
+                .where(t.task_id == bindparam("b_task"))
+                .values(status=bindparam("b_status"), picked_qty=bindparam("b_qty")),
+                [
+                    {"b_task": k, "b_status": v["status"], "b_qty": v["picked_qty"]}
+                    for k, v in self.tasks_done.items()
+                ],
+            )
+            for wave_id in {task["wave_id"] for task in self.tasks_done.values()}:
+                _close_wave_if_done(conn, wave_id)
+        if self.confirmations:
+            conn.execute(insert(schema.confirmations), self.confirmations)
+            conn.execute(
+                update(schema.devices)
+                .where(schema.devices.c.device_id == self.device_id)
+                .values(last_seq=self.last_seq)
+            )
 
 
 def _rejected(c: Confirmation, reason_type: str, message: str) -> Outcome:
     return Outcome(
         op_id=c.op_id, status="rejected", reason_type=reason_type, message=message
-    )
-
-
-def _effect(conn: Connection, device_id: str, c: Confirmation) -> Outcome:
-    task = conn.execute(
-        select(schema.pick_tasks).where(schema.pick_tasks.c.task_id == c.task_id)
-    ).first()
-    if task is None:
-        return _rejected(c, "unknown_task", f"Task {c.task_id} is not known here.")
-
-    sku = c.product or task.sku
-    location = c.location or task.location
-    if c.quantity:
-        _move_stock(conn, device_id, c, sku=sku, location=location)
-    if task.status != "open":
-        _raise_exception(
-            conn, "double_pick", c, f"Task {task.task_id} was already {task.status}."
-        )
-    if c.kind == "short":
-        _raise_exception(
-            conn,
-            "short_pick",
-            c,
-            f"Short pick of {sku} at {location}: {c.quantity} of {task.quantity}"
-            f" ({c.reason or 'no reason given'}).",
-        )
-    conn.execute(
-        update(schema.pick_tasks)
-        .where(schema.pick_tasks.c.task_id == task.task_id)
-        .values(status="picked" if c.kind == "pick" else "short", picked_qty=c.quantity)
-    )
-    _close_wave_if_done(conn, task.wave_id)
-    verb = "Picked" if c.kind == "pick" else "Short picked"
-    return Outcome(
-        op_id=c.op_id,
-        status="applied",
-        message=f"{verb} {c.quantity} × {sku} from {location}.",
-    )
-
-
-def _move_stock(
-    conn: Connection, device_id: str, c: Confirmation, *, sku: str, location: str
-) -> None:
-    lot = c.lot or ""
-    rows = schema.stock.c
-    row = conn.execute(
-        select(schema.stock)
-        .where(rows.location == location, rows.sku == sku, rows.lot.in_((lot, "")))
-        .order_by(rows.lot.desc())
-    ).first()
-    if row is None:
-        conn.execute(
-            insert(schema.stock).values(
-                location=location, sku=sku, lot=lot, quantity=-c.quantity
-            )
-        )
-        left = -c.quantity
-    else:
-        left = row.quantity - c.quantity
-        conn.execute(
-            update(schema.stock).where(rows.id == row.id).values(quantity=left)
-        )
-    conn.execute(
-        insert(schema.ledger).values(
-            sku=sku,
-            location=location,
-            lot=lot,
-            delta=-c.quantity,
-            reason=c.kind,
-            task_id=c.task_id,
-            op_id=c.op_id,
-            device_id=device_id,
-            user_id=c.user_id,
-            at=now(),
-        )
-    )
-    if left < 0:
-        _raise_exception(
-            conn,
-            "stock_discrepancy",
-            c,
-            f"{location} now shows {left} of {sku}: the record was short; recount.",
-        )
-
-
-def _raise_exception(conn: Connection, kind: str, c: Confirmation, detail: str) -> None:
-    conn.execute(
-        insert(schema.exceptions).values(
-            kind=kind, task_id=c.task_id, op_id=c.op_id, detail=detail, created_at=now()
-        )
     )
 
 
