@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -36,13 +39,16 @@ class ServiceClient:
         *,
         device_token: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers={DEVICE_HEADER: device_token},
-            timeout=TIMEOUT,
+            timeout=timeout,
             transport=transport,
         )
+        self.on_answer: Callable[[], None] | None = None
+        """Called whenever the service answers; the sync worker wakes on it."""
 
     async def sign_in(self, request: SessionRequest) -> Session:
         """Sign an operator in; Refused carries the service's sentence."""
@@ -92,7 +98,12 @@ class ServiceClient:
         except httpx.HTTPError as exc:
             raise Unreachable(f"The stock service did not answer ({exc!r}).") from exc
         if response.status_code == 429 or response.status_code >= 500:
-            raise Unreachable(f"The stock service is busy ({response.status_code}).")
+            raise Unreachable(
+                f"The stock service is busy ({response.status_code}).",
+                retry_after=retry_after(response.headers.get("Retry-After")),
+            )
+        if self.on_answer is not None:
+            self.on_answer()
         if response.status_code >= 400:
             try:
                 problem = response.json()
@@ -102,3 +113,18 @@ class ServiceClient:
         if response.status_code == 204:
             return None
         return response.json()
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

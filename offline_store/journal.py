@@ -55,7 +55,7 @@ class Journal:
     """``journal.db``: every write is one BEGIN IMMEDIATE transaction."""
 
     def __init__(self, path: Path | str, *, device_id: str) -> None:
-        self.store = Store(path)
+        self.store = Store(path, recover=True)
         self.device_id = device_id
         with self.store.write() as db:
             db.table("meta").create(
@@ -114,6 +114,13 @@ class Journal:
                 if_not_exists=True,
             )
             db.table("meta").insert({"key": "device_seq", "value": "0"}, ignore=True)
+            # After a recovery the counter may have been lost: never reuse a number
+            # that is still queued.
+            db.execute(
+                "UPDATE meta SET value = max(CAST(value AS INTEGER),"
+                " coalesce((SELECT max(device_seq) FROM outbox), 0))"
+                " WHERE key = 'device_seq'"
+            )
 
     # Operators
 
@@ -301,6 +308,7 @@ class Journal:
     def record(self, sent: list[Confirmation], outcomes: list[Outcome]) -> None:
         """Drop answered confirmations; keep rejections for the picker to read."""
         by_op = {c.op_id: c for c in sent}
+        answered: list[tuple[int, str]] = []
         with self.store.write() as db:
             for outcome in outcomes:
                 c = by_op.get(outcome.op_id)
@@ -318,7 +326,11 @@ class Journal:
                         },
                         replace=True,
                     )
-                db.table("outbox").delete_where("op_id = ?", [outcome.op_id])
+                answered.append((c.device_seq, c.op_id))
+            # By primary key: a scan over a long queue per answer would be quadratic.
+            db.conn.executemany(
+                "DELETE FROM outbox WHERE device_seq = ? AND op_id = ?", answered
+            )
 
     def mark_synced(self) -> None:
         """Note that the service answered just now."""

@@ -117,6 +117,7 @@ class Device:
 
     async def close(self) -> None:
         """Close files and connections."""
+        self.sync.close()
         await self.client.close()
         self.journal.close()
         self.master.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import stamina
 from sqlalchemy import Engine
 from textual.pilot import Pilot
 
@@ -32,6 +33,13 @@ class Switchable(httpx.AsyncBaseTransport):
             raise httpx.ConnectError("network is down", request=request)
         self.requests += 1
         return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture(autouse=True)
+def retries_without_waits() -> Iterator[None]:
+    """Sync retries happen at once in tests (stamina's test mode)."""
+    with stamina.set_testing(True, attempts=6, cap=True):
+        yield
 
 
 @pytest.fixture(scope="session")
