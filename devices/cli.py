@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -17,8 +19,14 @@ from devices.evdev_reader import list_candidates
 from devices.keys import KeyDecoder
 from devices.replay import parse_capture, replay
 from devices.scan import Scan, Signal, raw_view
-from devices.sources import ScannerConfig, start_scanner
+from devices.sources import (
+    ScannerConfig,
+    parse_scanner,
+    start_scanner,
+    terminator_keys,
+)
 
+SCANNERS_ENV = "PICKWISE_SCANNERS"
 _SEPARATOR_NAMES = {"GS": GS, "FNC1": GS, "\\x1d": GS, "\\u001d": GS, "␝": GS}
 
 
@@ -52,10 +60,13 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
 
     watch = commands.add_parser("watch", help="show each scan raw and interpreted")
     watch.add_argument(
-        "device", help="an input device path, a vendor:product pair, or a serial port"
+        "device",
+        metavar="SCANNER",
+        help="an input device path, a vendor:product pair, or a serial port or URL, "
+        "optionally as [evdev:|serial:]DEVICE[,NAME=VALUE]...",
     )
     _add_decoder_options(watch)
-    watch.add_argument("--baudrate", type=int, default=9600)
+    _add_baudrate(watch)
     watch.set_defaults(run=run_watch)
 
     replay = commands.add_parser(
@@ -86,16 +97,57 @@ def _add_decoder_options(parser: argparse.ArgumentParser) -> None:
         "--terminators",
         default="ENTER,KPENTER",
         metavar="LIST|none",
-        help="keys that end a scan, comma-separated (default ENTER,KPENTER)",
+        help="keys that end a scan, joined by , or + (default ENTER,KPENTER)",
     )
     parser.add_argument(
         "--idle-ms", type=float, help="a pause that ends a scan (default 100 with none)"
     )
 
 
+def _add_baudrate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--baudrate", type=int, default=9600, help="serial speed (default 9600)"
+    )
+
+
+def add_scanner_options(parser: argparse.ArgumentParser) -> None:
+    """The scanner options of ``pickwise terminal`` and ``pickwise demo``."""
+    parser.add_argument(
+        "--scanner",
+        action="append",
+        default=[],
+        metavar="SCANNER",
+        help="a scanner to read, as [evdev:|serial:]DEVICE[,NAME=VALUE]... "
+        "(repeatable; default: the space-separated list in $" + SCANNERS_ENV + ")",
+    )
+    _add_decoder_options(parser)
+    _add_baudrate(parser)
+
+
+def scanner_configs(
+    args: argparse.Namespace, environ: Mapping[str, str] = os.environ
+) -> list[ScannerConfig]:
+    """The scanners named by ``--scanner``, else by the environment.
+
+    Raises:
+        DevicesError: A scanner, its layout or an option cannot be used.
+    """
+    specs = args.scanner or environ.get(SCANNERS_ENV, "").split()
+    return [
+        parse_scanner(
+            spec,
+            layout=args.layout,
+            terminators=args.terminators,
+            idle_ms=args.idle_ms,
+            baudrate=args.baudrate,
+        )
+        for spec in specs
+        if spec
+    ]
+
+
 def _decoder(args: argparse.Namespace, source: str) -> KeyDecoder:
-    names = [] if args.terminators == "none" else args.terminators.split(",")
-    idle = args.idle_ms if args.idle_ms is not None or names else 100.0
+    names, idle = terminator_keys(args.terminators, args.idle_ms)
     return KeyDecoder(args.layout, terminators=names, idle_ms=idle, source=source)
 
 
@@ -159,15 +211,14 @@ def run_watch(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Show each scan from one scanner, raw and interpreted, until interrupted."""
     out = out or sys.stdout
     items: queue.Queue[Scan | Signal] = queue.Queue()
-    names = [] if args.terminators == "none" else args.terminators.split(",")
-    config = ScannerConfig(
-        args.device,
-        layout=args.layout,
-        terminators=tuple(names),
-        idle_ms=args.idle_ms if args.idle_ms is not None or names else 100.0,
-        baudrate=args.baudrate,
-    )
     try:
+        config = parse_scanner(
+            args.device,
+            layout=args.layout,
+            terminators=args.terminators,
+            idle_ms=args.idle_ms,
+            baudrate=args.baudrate,
+        )
         reader = start_scanner(config, items.put)
     except DevicesError as error:
         sys.stderr.write(f"pickwise scanners watch: {error}\n")

@@ -4,6 +4,7 @@
     ├── BarcodeError            a scan that cannot be read as what it claims to be
     │   └── CheckDigitError     a GTIN, SSCC or GLN whose check digit is wrong
     ├── LayoutError             an unknown keyboard layout or an unusable key table
+    ├── SettingError            a scanner setting that cannot be used
     └── ScannerError            a scanner that cannot be read
         ├── ScannerGone         the device was unplugged or vanished
         ├── ScannerDenied       no permission to read the device node
@@ -39,6 +40,10 @@ class CheckDigitError(BarcodeError):
 
 class LayoutError(DevicesError):
     """An unknown keyboard layout, or a key table that cannot be used."""
+
+
+class SettingError(DevicesError):
+    """A scanner setting, as a site wrote it, that cannot be used."""
 
 
 class ScannerError(DevicesError):

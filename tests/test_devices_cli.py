@@ -1,4 +1,5 @@
-"""The ``pickwise barcode`` command."""
+"""The ``pickwise barcode`` and ``pickwise scanners`` commands, and the scanner
+options of ``pickwise terminal``."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from devices.calibration import CALIBRATION_TEXT
+from devices.cli import SCANNERS_ENV, scanner_configs
 from devices.replay import keystrokes
-from pickwise.cli import main
+from pickwise.cli import build_parser, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -143,3 +145,30 @@ def test_calibrate_names_the_layout_that_fits(
     assert (wrong, verdict["ok"], verdict["fits"]) == (1, False, ["fr"])
     assert right == 0
     assert "types correctly" in capsys.readouterr().out
+
+
+def test_terminal_scanners_come_from_options_else_the_environment() -> None:
+    parser = build_parser()
+    named = parser.parse_args(
+        ["terminal", "--server", "http://s", "--layout", "de", "--scanner", "0c2e:0b61"]
+    )
+    from_env = parser.parse_args(["terminal", "--server", "http://s"])
+    environ = {SCANNERS_ENV: "serial:/dev/ttyACM0  /dev/input/by-id/x-event-kbd"}
+
+    assert [(c.device, c.layout) for c in scanner_configs(named, environ)] == [
+        ("0c2e:0b61", "de")
+    ]
+    assert [c.keyboard_mode for c in scanner_configs(from_env, environ)] == [
+        False,
+        True,
+    ]
+    assert scanner_configs(from_env, {}) == []
+
+
+def test_terminal_refuses_a_broken_scanner_setting(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["terminal", "--server", "http://s", "--scanner", "x,layout=zz"])
+
+    assert code == 2
+    assert "Unknown keyboard layout 'zz'" in capsys.readouterr().err
