@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from terminal.scanners import Scanners
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``pickwise`` command."""
     from devices.cli import add_commands as add_device_commands
+    from devices.cli import add_scanner_options
 
     parser = argparse.ArgumentParser(prog="pickwise", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -17,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the stock service and a terminal on demo data")
     demo.add_argument("--data-dir", help="where the demo keeps its files")
     demo.add_argument("--fresh", action="store_true", help="rebuild the demo data")
+    add_scanner_options(demo)
     demo.set_defaults(run=_run_demo)
 
     serve = sub.add_parser("serve", help="the central stock service")
@@ -34,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="file holding this device's token (or PICKWISE_DEVICE_TOKEN)",
     )
     term.add_argument("--data-dir", help="where the device keeps its files")
+    add_scanner_options(term)
     term.set_defaults(run=_run_terminal)
 
     add_device_commands(sub)
@@ -47,10 +54,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _scanners(args: argparse.Namespace, command: str) -> Scanners | None:
+    """The configured scanners, or None after saying what is wrong with them."""
+    from devices.cli import scanner_configs
+    from devices.errors import DevicesError
+    from terminal.scanners import Scanners
+
+    try:
+        return Scanners(scanner_configs(args))
+    except DevicesError as error:
+        print(f"pickwise {command}: {error}", file=sys.stderr)
+        return None
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from pickwise.demo import run_demo
 
-    return run_demo(data_dir=args.data_dir, fresh=args.fresh)
+    scanners = _scanners(args, "demo")
+    if scanners is None:
+        return 2
+    return run_demo(data_dir=args.data_dir, fresh=args.fresh, scanners=scanners)
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -62,11 +85,15 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _run_terminal(args: argparse.Namespace) -> int:
     from pickwise.terminal_command import run_terminal
 
+    scanners = _scanners(args, "terminal")
+    if scanners is None:
+        return 2
     return run_terminal(
         server=args.server,
         device_id=args.device,
         token_file=args.token_file,
         data_dir=args.data_dir,
+        scanners=scanners,
     )
 
 

@@ -18,11 +18,12 @@ from pickwise.logs import log_to_file
 from pickwise.terminal_command import run_app
 from stock_service.demo.build import DEMO_DEVICE, ensure_demo
 from terminal.device import Device
+from terminal.scanners import Scanners
 
 START_TIMEOUT_S = 30.0
 
 
-def run_demo(*, data_dir: str | None, fresh: bool) -> int:
+def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
     """Build the demo warehouse once, start the service, open the terminal."""
     folder = _folder(data_dir)
     if fresh and folder.exists():
@@ -43,7 +44,7 @@ def run_demo(*, data_dir: str | None, fresh: bool) -> int:
             server=server,
             device_token=token,
         )
-        return run_app(device, demo=True)
+        return run_app(device, demo=True, scanners=scanners)
 
 
 @contextmanager

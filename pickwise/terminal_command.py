@@ -11,6 +11,7 @@ from pickwise import paths
 from pickwise.logs import log_to_file
 from terminal.app import PickwiseApp
 from terminal.device import Device
+from terminal.scanners import Scanners
 
 TOKEN_ENV = "PICKWISE_DEVICE_TOKEN"
 
@@ -21,6 +22,7 @@ def run_terminal(
     device_id: str | None,
     token_file: str | None,
     data_dir: str | None,
+    scanners: Scanners,
 ) -> int:
     """Run the terminal against ``server`` until the app exits."""
     token = _device_token(token_file)
@@ -39,12 +41,12 @@ def run_terminal(
         server=server,
         device_token=token,
     )
-    return run_app(device, demo=False)
+    return run_app(device, demo=False, scanners=scanners)
 
 
-def run_app(device: Device, *, demo: bool) -> int:
+def run_app(device: Device, *, demo: bool, scanners: Scanners) -> int:
     """Run the app full screen, without a mouse; the exit code for systemd."""
-    app = PickwiseApp(device, demo=demo)
+    app = PickwiseApp(device, demo=demo, scanners=scanners)
     code = app.run(mouse=False)
     return code if isinstance(code, int) else app.return_code or 0
 

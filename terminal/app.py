@@ -1,4 +1,5 @@
-"""The pickwise terminal: wires screens, the sync worker and worker failures."""
+"""The pickwise terminal: wires screens, scanners, the sync worker and worker
+failures."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+from devices.barcode import GS, interpret
 from offline_store.sync import SyncState
 from terminal.device import Device, SignedIn
+from terminal.scanners import (
+    ScanArrived,
+    Scanned,
+    Scanners,
+    ScannerSignalled,
+)
 from terminal.screens.menu import MenuScreen
 from terminal.screens.pick import PickScreen
 from terminal.screens.sign_in import SignInScreen
@@ -31,10 +39,19 @@ class PickwiseApp(App[int]):
         Binding("ctrl+p", "ignore", show=False, priority=True),
     ]
 
-    def __init__(self, device: Device, *, demo: bool = False) -> None:
+    def __init__(
+        self,
+        device: Device,
+        *,
+        demo: bool = False,
+        scanners: Scanners | None = None,
+        separators: tuple[str, ...] = (GS,),
+    ) -> None:
         super().__init__()
         self.device = device
         self.demo = demo
+        self.scanners = scanners or Scanners()
+        self.separators = separators
         self.sync_state: SyncState | None = None
         self.signed_in: SignedIn | None = None
         if demo:
@@ -56,6 +73,35 @@ class PickwiseApp(App[int]):
             exit_on_error=False,
         )
         self.push_screen(SignInScreen())
+        self.scanners.start(self)
+
+    async def on_unmount(self) -> None:
+        await asyncio.to_thread(self.scanners.stop)
+
+    def on_scan_arrived(self, message: ScanArrived) -> None:
+        """Any source's scan: interpreted once, handed to the current screen."""
+        scan = message.scan
+        reading = interpret(scan.text, separators=self.separators)
+        log.info("scan", extra={"source": scan.source, "kind": reading.kind})
+        self.screen.post_message(Scanned(scan, reading))
+
+    def on_scanner_signalled(self, message: ScannerSignalled) -> None:
+        """A scanner lost, refused, back, or a scan to repeat: tell the person."""
+        device, signal = message.device, message.signal
+        log.info("scanner.signal", extra={"device": device, "kind": signal.kind})
+        told = self.scanners.note(device, signal)
+        if told is not None:
+            if told.bell:
+                self.bell()
+            self.notify(
+                told.message,
+                title=told.title,
+                severity=told.severity,
+                timeout=told.timeout,
+                markup=False,
+            )
+        for line in self.screen.query(StatusLine):
+            line.scanners_off = len(self.scanners.off)
 
     def open_menu(self, signed_in: SignedIn) -> None:
         """Show the menu of a signed-in operator."""
@@ -90,6 +136,7 @@ class PickwiseApp(App[int]):
             journal=self.device.journal,
             master=self.device.master,
             user_id=signed_in.operator.user_id,
+            separators=self.separators,
         )
         await self.push_screen(PickScreen(flow))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, select
 
+from devices.barcode import interpret
 from stock_service import schema
 from terminal.device import Device, SignedIn
 from terminal.workflows.picking import PickingWorkflow, Step
@@ -74,3 +75,32 @@ async def test_wrong_product_scan_names_the_expected_one(device: Device) -> None
     assert not feedback.ok
     assert f"not {task.sku}" in feedback.message
     assert flow.step is Step.PRODUCT
+
+
+async def test_a_scanned_number_at_the_count_is_a_barcode_not_a_quantity(
+    device: Device,
+) -> None:
+    _, flow = await start(device)
+    task = flow.task
+    assert task is not None
+    flow.enter(task.location)
+    flow.enter(flow.expected_scan())
+    assert flow.step is Step.QUANTITY
+
+    scanned = flow.scan(interpret("96385074"))  # a GTIN-8 of no product here
+    assert not scanned.ok and "Unknown barcode 96385074" in scanned.message
+    assert (flow.step, flow.quantity) == (Step.QUANTITY, task.quantity)
+
+
+async def test_a_scan_while_a_reason_is_asked_keeps_the_question(
+    device: Device,
+) -> None:
+    _, flow = await start(device)
+    task = flow.task
+    assert task is not None
+    flow.enter(task.location)
+    flow.short()
+
+    answer = flow.scan(interpret(task.location))
+    assert not answer.ok and "reason" in answer.message
+    assert flow.step is Step.REASON

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,9 +13,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Input, Static
 
+from terminal.scanners import Scanned
 from terminal.widgets.feedback_line import FeedbackLine
+from terminal.widgets.scan_entry import ScanEntry
 from terminal.widgets.status_line import StatusLine
 from terminal.workflows.picking import SHORT_REASONS, Feedback, PickingWorkflow, Step
+
+T = TypeVar("T")
 
 
 class PickScreen(Screen[None]):
@@ -40,7 +46,7 @@ class PickScreen(Screen[None]):
             yield Static(id="product")
             yield Static(id="detail")
             yield Static(id="next")
-            yield Input(id="entry", placeholder="scan or type, then Enter")
+            yield ScanEntry(id="entry", placeholder="scan or type, then Enter")
             yield FeedbackLine()
         yield StatusLine()
         yield Footer()
@@ -59,13 +65,19 @@ class PickScreen(Screen[None]):
         event.input.value = ""
         await self.submit(event.value)
 
+    async def on_scanned(self, message: Scanned) -> None:
+        await self._hand(self.flow.scan, message.reading)
+
     async def submit(self, text: str) -> None:
-        """Hand one scan or typed entry to the workflow and show its answer."""
+        """Hand one typed entry to the workflow and show its answer."""
         if self.flow.step is Step.DONE:
             self.dismiss()
             return
+        await self._hand(self.flow.enter, text)
+
+    async def _hand(self, step: Callable[[T], Feedback], entry: T) -> None:
         done = self.flow.done
-        feedback = await asyncio.to_thread(self.flow.enter, text)
+        feedback = await asyncio.to_thread(step, entry)
         self.answer(feedback)
         if self.flow.done != done:
             self.app.device.sync.wake()  # type: ignore[attr-defined]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from devices.barcode import interpret
+from devices.barcode import Reading, interpret
 from terminal.device import SignInRefused
+from terminal.scanners import Scanned
 from terminal.widgets.feedback_line import FeedbackLine
+from terminal.widgets.scan_entry import ScanEntry
 from terminal.widgets.status_line import StatusLine
 
 DEMO_HINT = "Demo: badge B1001, or picker1 with PIN 1234"
@@ -33,7 +36,7 @@ class SignInScreen(Screen[None]):
             yield Static("pickwise", id="title")
             yield Static("Scan your badge", id="prompt")
             yield Static("or type your user name", id="hint")
-            yield Input(id="entry", placeholder="badge or user name")
+            yield ScanEntry(id="entry", placeholder="badge or user name")
             yield FeedbackLine()
             if self.app.demo:  # type: ignore[attr-defined]
                 yield Static(DEMO_HINT, id="demo-hint")
@@ -50,20 +53,28 @@ class SignInScreen(Screen[None]):
         entry.value = ""
         await self.submit(event.value)
 
+    async def on_scanned(self, message: Scanned) -> None:
+        await self.take(message.reading)
+
     async def submit(self, text: str) -> None:
-        """Handle a badge scan, a user name or a PIN."""
-        feedback = self.query_one(FeedbackLine)
+        """Handle a typed badge number, user name or PIN."""
         if not text:
             return
         if self.user is not None:
             await self._sign_in(user=self.user, pin=text)
             return
-        reading = interpret(text)
+        await self.take(interpret(text))
+
+    async def take(self, reading: Reading) -> None:
+        """Handle a badge, or a user name or PIN, scanned or typed."""
+        feedback = self.query_one(FeedbackLine)
         if reading.kind == "badge":
             await self._sign_in(badge=reading.code)
+        elif self.user is not None:
+            await self._sign_in(user=self.user, pin=reading.raw)
         elif reading.kind == "text" and reading.text:
             self.user = reading.text
-            self.query_one("#prompt", Static).update(f"PIN for {reading.text}")
+            self.query_one("#prompt", Static).update(Text(f"PIN for {reading.text}"))
             self.query_one("#hint", Static).update("Esc to start again")
             self.query_one(Input).password = True
             feedback.clear()

@@ -1,8 +1,9 @@
 """Picking a wave: go to the location, scan the product, count, drop in the tote.
 
-Every input, scanned or typed, goes through ``PickingWorkflow.enter``. The
-workflow answers at once with ``Feedback`` that names what was expected, and
-moves on only after the confirmation is committed to the device's journal.
+Scans, interpreted once by whoever read them, go through ``PickingWorkflow.scan``;
+typed entries go through ``PickingWorkflow.enter``. The workflow answers at once
+with ``Feedback`` that names what was expected, and moves on only after the
+confirmation is committed to the device's journal.
 
 Lines come in the order of the route the service planned. After a skip or a short
 pick the rest is re-planned on the device, offline, from where the picker stands,
@@ -59,6 +60,9 @@ class Feedback:
 
     ok: bool
     message: str
+
+
+_WAVE_DONE = Feedback(False, "This wave is done. Press Enter for the menu.")
 
 
 class PickingWorkflow:
@@ -142,18 +146,26 @@ class PickingWorkflow:
     # Input
 
     def enter(self, text: str) -> Feedback:
-        """Handle one scan or typed entry."""
+        """Handle one typed entry: a quantity, a reason, check digits, or a code
+        keyed in where a scan would do."""
         task = self.task
         if task is None or self.step is Step.DONE:
-            return Feedback(False, "This wave is done. Press Enter for the menu.")
+            return _WAVE_DONE
         if self.step is Step.QUANTITY and (text == "" or text.isdecimal()):
             return self._quantity_typed(task, text)
         if self.step is Step.REASON:
             return self._reason_typed(task, text)
         if self.step is Step.LOCATION and text.isdecimal() and len(text) <= 3:
             return self._check_digits_typed(task, text)
+        return self.scan(interpret(text, separators=self.separators))
 
-        reading = interpret(text, separators=self.separators)
+    def scan(self, reading: Reading) -> Feedback:
+        """Handle one scan, whatever scanner it came from."""
+        task = self.task
+        if task is None or self.step is Step.DONE:
+            return _WAVE_DONE
+        if self.step is Step.REASON:
+            return Feedback(False, f"Type a reason from 1 to {len(SHORT_REASONS)}.")
         if reading.kind == "error":
             return Feedback(False, f"{reading.message} {self._expected(task)}")
         if self.step is Step.LOCATION:
