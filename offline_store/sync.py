@@ -58,7 +58,7 @@ class SyncWorker:
         journal: Journal,
         client: ServiceClient,
         *,
-        batch_size: int = 50,
+        batch_size: int = 200,
         interval: float = 10.0,
         max_backoff: float = 30.0,
         retry: RetryPolicy | None = None,

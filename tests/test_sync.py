@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import Engine, func, select
 
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
 from terminal.screens.pick import PickScreen
-from tests.conftest import Switchable, until
-from wire import PickTask, Wave
+from tests.conftest import DEVICE_TOKEN, Switchable, until
+from wire import API, DEVICE_HEADER, MAX_BATCH, ConfirmationBatch, PickTask, Wave
 
 
 async def first_tasks(device: Device, count: int) -> tuple[int, list[PickTask]]:
@@ -106,6 +107,29 @@ async def test_a_gap_in_the_device_sequence_is_refused_until_filled(
     assert await device.sync.drain()
     assert ledger_rows(engine) == 2
     assert device.journal.queued() == 0
+
+
+async def test_a_batch_over_the_limit_is_refused_whole(
+    device: Device, network: Switchable, engine: Engine
+) -> None:
+    user_id, tasks = await first_tasks(device, 1)
+    one = device.journal.confirm(tasks[0], kind="pick", user_id=user_id, quantity=1)
+    many = [
+        one.model_copy(update={"op_id": f"op-{n}", "device_seq": n})
+        for n in range(1, MAX_BATCH + 2)
+    ]
+    body = ConfirmationBatch.model_construct(confirmations=many)
+
+    async with httpx.AsyncClient(transport=network, base_url="http://service") as http:
+        response = await http.post(
+            f"{API}/confirmations",
+            content=body.model_dump_json(),
+            headers={DEVICE_HEADER: DEVICE_TOKEN, "Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 422
+    assert ledger_rows(engine) == 0
+    assert device.sync.batch_size <= MAX_BATCH
 
 
 async def test_sync_reports_offline_and_keeps_the_queue(

@@ -155,10 +155,14 @@ class Confirmation(_Model):
     scanned_at: str
 
 
+MAX_BATCH = 500
+"""The most confirmations the service takes in one request."""
+
+
 class ConfirmationBatch(_Model):
     """Confirmations of one device, in device order."""
 
-    confirmations: list[Confirmation]
+    confirmations: list[Confirmation] = Field(max_length=MAX_BATCH)
 
 
 class Outcome(_Model):
