@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -17,6 +17,7 @@ from wire import (
     BatchResult,
     Confirmation,
     ConfirmationBatch,
+    Event,
     MasterPage,
     Session,
     SessionRequest,
@@ -28,6 +29,8 @@ log = logging.getLogger("offline_store")
 logging.getLogger("httpx").setLevel(logging.WARNING)
 
 TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+# The service sends a keepalive every 15 s on a quiet stream.
+STREAM_TIMEOUT = httpx.Timeout(5.0, connect=3.0, read=40.0)
 
 
 class ServiceClient:
@@ -72,6 +75,29 @@ class ServiceClient:
         return BatchResult.model_validate(
             await self._call("POST", "/confirmations", json=body)
         )
+
+    async def events(self, *, after: int | None = None) -> AsyncIterator[Event]:
+        """The service's event stream from after ``after`` (else from now).
+
+        Ends when the connection does; the caller reconnects with the last
+        ``seq`` it saw and misses nothing.
+        """
+        headers = {} if after is None else {"Last-Event-ID": str(after)}
+        try:
+            async with self._http.stream(
+                "GET", f"{API}/events", headers=headers, timeout=STREAM_TIMEOUT
+            ) as response:
+                if response.status_code != 200:
+                    raise Unreachable(f"No event stream ({response.status_code}).")
+                data: list[str] = []
+                async for line in response.aiter_lines():
+                    if line.startswith("data:"):
+                        data.append(line[5:].strip())
+                    elif not line and data:
+                        yield Event.model_validate_json("\n".join(data))
+                        data = []
+        except httpx.HTTPError as exc:
+            raise Unreachable(f"The event stream broke off ({exc!r}).") from exc
 
     async def ping(self) -> None:
         """Raise Unreachable unless the service answers."""

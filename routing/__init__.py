@@ -7,6 +7,7 @@
 The package imports nothing from the terminal, the service or a database.
 """
 
+from routing.distance import walked_m
 from routing.errors import (
     LayoutError,
     RouteRequestError,
@@ -39,4 +40,5 @@ __all__ = [
     "layout_from_dict",
     "load_layout",
     "plan_route",
+    "walked_m",
 ]

@@ -24,6 +24,20 @@ def distance(layout: Layout, a: Point, b: Point) -> int:
     return abs(a.x - b.x) + detour + climb
 
 
+def walked_m(layout: Layout, codes: Sequence[str]) -> float:
+    """Metres walked from the default depot through ``codes`` in the order given.
+
+    Raises:
+        UnknownLocationError: A code the layout cannot place.
+    """
+    total, here = 0, layout.depot.point
+    for code in codes:
+        there = layout.locate(code)
+        total += distance(layout, here, there)
+        here = there
+    return total / 1000
+
+
 def distance_matrix(layout: Layout, points: Sequence[Point]) -> list[list[int]]:
     """Shortest walks between every pair of ``points``, in mm."""
     matrix: list[list[int]] = distance_array(layout, points).tolist()

@@ -6,23 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    Depends,
     FastAPI,
-    Header,
-    HTTPException,
     Query,
     Request,
     Response,
 )
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
-from stock_service import schema
+from stock_service import events, schema, supervise
 from stock_service.auth import new_token, pin_matches, token_hash
 from stock_service.confirm import ConflictRule, apply_batch, now
+from stock_service.http import DeviceDep, EngineDep, OperatorDep, Refused
 from wire import (
     API,
-    DEVICE_HEADER,
     Barcode,
     BatchResult,
     ConfirmationBatch,
@@ -36,7 +33,6 @@ from wire import (
     SiteLayout,
     StockRow,
     Wave,
-    WaveSummary,
 )
 
 MASTER: dict[str, tuple[Any, type[Product | Barcode | Location | SiteLayout]]] = {
@@ -45,14 +41,6 @@ MASTER: dict[str, tuple[Any, type[Product | Barcode | Location | SiteLayout]]] =
     "locations": (schema.locations, Location),
     "layouts": (schema.layouts, SiteLayout),
 }
-
-
-class Refused(HTTPException):
-    """A refusal with a stable type and a sentence a person can read."""
-
-    def __init__(self, status: int, type_: str, detail: str) -> None:
-        super().__init__(status_code=status, detail=detail)
-        self.type = type_
 
 
 def create_app(engine: Engine, *, conflict: ConflictRule | None = None) -> FastAPI:
@@ -66,6 +54,7 @@ def create_app(engine: Engine, *, conflict: ConflictRule | None = None) -> FastA
     app.state.conflict = conflict
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.include_router(router)
+    app.include_router(supervise.router)
     return app
 
 
@@ -74,52 +63,7 @@ async def _refused(_request: Request, exc: Refused) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status_code)
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-EngineDep = Annotated[Engine, Depends(_engine)]
 router = APIRouter()
-
-
-def device(
-    engine: EngineDep,
-    token: Annotated[str | None, Header(alias=DEVICE_HEADER)] = None,
-) -> str:
-    """The enrolled device making the call."""
-    if not token:
-        raise Refused(401, "device_unknown", "This device is not enrolled.")
-    with engine.connect().execution_options(read_only=True) as conn:
-        device_id = conn.execute(
-            select(schema.devices.c.device_id).where(
-                schema.devices.c.token_hash == token_hash(token)
-            )
-        ).scalar()
-    if device_id is None:
-        raise Refused(401, "device_unknown", "This device is not enrolled.")
-    return str(device_id)
-
-
-def operator(
-    engine: EngineDep,
-    device_id: Annotated[str, Depends(device)],
-    authorization: Annotated[str | None, Header()] = None,
-) -> Any:
-    """The operator signed in on this device."""
-    token = (authorization or "").removeprefix("Bearer ")
-    with engine.connect() as conn:
-        user = conn.execute(
-            select(schema.users)
-            .join(schema.sessions)
-            .where(
-                schema.sessions.c.token_hash == token_hash(token),
-                schema.sessions.c.device_id == device_id,
-            )
-        ).first()
-    if user is None:
-        raise Refused(401, "signed_out", "Sign in again.")
-    return user
 
 
 @router.get("/healthz")
@@ -128,9 +72,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.post(f"{API}/sessions", response_model=Session)
-def sign_in(
-    engine: EngineDep, body: SessionRequest, device_id: Annotated[str, Depends(device)]
-) -> Session:
+def sign_in(engine: EngineDep, body: SessionRequest, device_id: DeviceDep) -> Session:
     """Sign in with a badge, or with a user name and PIN."""
     users = schema.users.c
     with engine.connect() as conn:
@@ -169,7 +111,7 @@ def sign_in(
 def master(
     engine: EngineDep,
     kind: str,
-    _device: Annotated[str, Depends(device)],
+    _device: DeviceDep,
     cursor: int = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> MasterPage:
@@ -194,9 +136,7 @@ def master(
     response_model=Wave,
     responses={204: {"description": "no work for this user"}},
 )
-def next_work(
-    engine: EngineDep, user: Annotated[Any, Depends(operator)]
-) -> Wave | Response:
+def next_work(engine: EngineDep, user: OperatorDep) -> Wave | Response:
     """The wave this user is on, or the next released one, claimed for them."""
     wave_id = _claim_wave(engine, user.user_id)
     if wave_id is None:
@@ -209,7 +149,7 @@ def confirm(
     request: Request,
     engine: EngineDep,
     body: ConfirmationBatch,
-    device_id: Annotated[str, Depends(device)],
+    device_id: DeviceDep,
 ) -> BatchResult:
     """Apply a batch of one device's confirmations, one outcome each."""
     for c in body.confirmations:
@@ -224,7 +164,7 @@ def confirm(
 @router.get(f"{API}/stock", response_model=list[StockRow])
 def stock(
     engine: EngineDep,
-    _device: Annotated[str, Depends(device)],
+    _device: DeviceDep,
     location: str | None = None,
     product: str | None = None,
 ) -> list[StockRow]:
@@ -242,7 +182,7 @@ def stock(
 @router.get(f"{API}/ledger", response_model=list[LedgerEntry])
 def ledger(
     engine: EngineDep,
-    _device: Annotated[str, Depends(device)],
+    _device: DeviceDep,
     after: int = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
 ) -> list[LedgerEntry]:
@@ -257,29 +197,8 @@ def ledger(
     return [LedgerEntry.model_validate(row._asdict()) for row in rows]
 
 
-@router.get(f"{API}/waves", response_model=list[WaveSummary])
-def waves(
-    engine: EngineDep,
-    _device: Annotated[str, Depends(device)],
-    after: int = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[WaveSummary]:
-    """Waves after ``after`` with their progress and planned walking lengths."""
-    tasks = schema.pick_tasks.c
-    left = func.sum(case((tasks.status == "open", 1), else_=0))
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(schema.waves, func.count().label("lines"), left.label("open"))
-            .join(schema.pick_tasks)
-            .where(schema.waves.c.wave_id > after)
-            .group_by(schema.waves.c.wave_id)
-            .order_by(schema.waves.c.wave_id)
-            .limit(limit)
-        ).all()
-    return [WaveSummary.model_validate(row._asdict()) for row in rows]
-
-
 def _claim_wave(engine: Engine, user_id: int) -> int | None:
+    """The user's assigned wave, else the most urgent released one, claimed."""
     waves = schema.waves.c
     with engine.begin() as conn:
         mine = conn.execute(
@@ -292,15 +211,23 @@ def _claim_wave(engine: Engine, user_id: int) -> int | None:
         free = conn.execute(
             select(waves.wave_id)
             .where(waves.status == "released", waves.assigned_to.is_(None))
-            .order_by(waves.wave_id)
+            .order_by(
+                waves.priority.desc(),
+                waves.cutoff.is_(None),
+                waves.cutoff,
+                waves.wave_id,
+            )
         ).scalar()
         if free is None:
             return None
+        at = now()
         conn.execute(
             update(schema.waves)
             .where(waves.wave_id == free)
-            .values(status="assigned", assigned_to=user_id)
+            .values(status="assigned", assigned_to=user_id, assigned_at=at)
         )
+        body = {"wave_id": free, "status": "assigned", "assigned_to": user_id}
+        events.publish(conn, "wave", body, at)
         return int(free)
 
 

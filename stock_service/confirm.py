@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
 from stock_service import schema
+from stock_service.events import publish_all
 from wire import Confirmation, Outcome
 
 
@@ -45,8 +46,14 @@ def apply_batch(
     """Apply a batch in one transaction, in order; stop at a sequence gap.
 
     Each confirmation's dedupe record and the device's sequence are written
-    in the same transaction as its stock movement, so they commit or vanish
-    together. The batch reads what it needs once and writes it at the end.
+    in the same transaction as its stock movement and its events, so they
+    commit or vanish together. The batch reads what it needs once and writes
+    it at the end.
+
+    A pick is a physical fact: it is applied even when the line was picked by
+    someone else meanwhile (a wave reassigned while a device was offline), or
+    its wave cancelled. What was taken beyond the line becomes an exception
+    with a task to return it to stock.
     """
     serial = (
         _sqlite_writer if engine.dialect.name == "sqlite" else contextlib.nullcontext()
@@ -87,6 +94,7 @@ class _Batch:
     ledger: list[dict[str, Any]] = field(default_factory=list)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     tasks_done: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def read(cls, conn: Connection, device_id: str, batch: list[Confirmation]) -> Any:
@@ -110,7 +118,14 @@ class _Batch:
             row.task_id: dict(row._mapping)
             for row in conn.execute(
                 select(
-                    t.task_id, t.wave_id, t.sku, t.location, t.quantity, t.status
+                    t.task_id,
+                    t.wave_id,
+                    t.sku,
+                    t.location,
+                    t.quantity,
+                    t.status,
+                    t.picked_qty,
+                    t.picked_by,
                 ).where(t.task_id.in_(ids))
             )
         }
@@ -190,20 +205,41 @@ class _Batch:
         sku = c.product or task["sku"]
         location = c.location or task["location"]
         if c.quantity:
-            self._move_stock(c, sku=sku, location=location)
-        if task["status"] != "open":
-            detail = f"Task {task['task_id']} was already {task['status']}."
-            self._exception("double_pick", c, detail)
+            self._move_stock(c, task, sku=sku, location=location)
+        before = task["status"]
+        earlier = task["picked_qty"] if before in ("picked", "short") else 0
+        extra = 0 if before == "open" else c.quantity
+        if before in ("picked", "short"):
+            extra = min(c.quantity, max(0, earlier + c.quantity - task["quantity"]))
+        if extra:
+            self._exception(
+                "double_pick" if before != "cancelled" else "picked_after_cancel",
+                c,
+                f"{extra} × {sku} picked beyond task {task['task_id']} at"
+                f" {location} (it was {before}): return them to stock.",
+                task=task,
+                quantity=extra,
+                floor_task="return",
+            )
         if c.kind == "short":
             self._exception(
                 "short_pick",
                 c,
                 f"Short pick of {sku} at {location}: {c.quantity} of"
                 f" {task['quantity']} ({c.reason or 'no reason given'}).",
+                task=task,
+                quantity=task["quantity"] - c.quantity,
             )
-        task["status"] = "picked" if c.kind == "pick" else "short"
-        task["picked_qty"] = c.quantity
-        self.tasks_done[task["task_id"]] = task
+        if before != "cancelled":
+            picked = earlier + c.quantity
+            if before == "open":
+                task["status"] = "picked" if c.kind == "pick" else "short"
+            else:
+                task["status"] = "picked" if picked >= task["quantity"] else "short"
+            task["picked_qty"] = picked
+            task["picked_by"] = c.user_id
+            self.tasks_done[task["task_id"]] = task
+            self.events.append(("task", _task_event(task, c)))
         verb = "Picked" if c.kind == "pick" else "Short picked"
         return Outcome(
             op_id=c.op_id,
@@ -211,7 +247,9 @@ class _Batch:
             message=f"{verb} {c.quantity} × {sku} from {location}.",
         )
 
-    def _move_stock(self, c: Confirmation, *, sku: str, location: str) -> None:
+    def _move_stock(
+        self, c: Confirmation, task: dict[str, Any], *, sku: str, location: str
+    ) -> None:
         lot = c.lot or ""
         row = self._stock_row(location, sku, lot)
         row.quantity -= c.quantity
@@ -230,12 +268,29 @@ class _Batch:
                 "at": self.at,
             }
         )
+        self.events.append(
+            (
+                "movement",
+                {
+                    "sku": sku,
+                    "location": location,
+                    "lot": lot,
+                    "delta": -c.quantity,
+                    "on_hand": row.quantity,
+                    "reason": c.kind,
+                    "task_id": c.task_id,
+                    "wave_id": task["wave_id"],
+                    "user_id": c.user_id,
+                },
+            )
+        )
         if row.quantity < 0:
             self._exception(
                 "stock_discrepancy",
                 c,
                 f"{location} now shows {row.quantity} of {sku}: the record was"
                 " short; recount.",
+                task=task,
             )
 
     def _stock_row(self, location: str, sku: str, lot: str) -> _Stock:
@@ -247,7 +302,16 @@ class _Batch:
         self.stock[(location, sku, lot)] = row
         return row
 
-    def _exception(self, kind: str, c: Confirmation, detail: str) -> None:
+    def _exception(
+        self,
+        kind: str,
+        c: Confirmation,
+        detail: str,
+        *,
+        task: dict[str, Any] | None = None,
+        quantity: int | None = None,
+        floor_task: str | None = None,
+    ) -> None:
         self.exceptions.append(
             {
                 "kind": kind,
@@ -256,6 +320,12 @@ class _Batch:
                 "detail": detail,
                 "status": "open",
                 "created_at": self.at,
+                "wave_id": task["wave_id"] if task else None,
+                "user_id": c.user_id,
+                "sku": c.product or (task["sku"] if task else None),
+                "location": c.location or (task["location"] if task else None),
+                "quantity": quantity,
+                "floor_task": floor_task,
             }
         )
 
@@ -285,20 +355,32 @@ class _Batch:
             )
         if self.ledger:
             conn.execute(insert(schema.ledger), self.ledger)
-        if self.exceptions:
-            conn.execute(insert(schema.exceptions), self.exceptions)
+        for exception in self.exceptions:
+            raise_exception(conn, exception, self.events)
         if self.tasks_done:
             conn.execute(
                 update(schema.pick_tasks)
                 .where(t.task_id == bindparam("b_task"))
-                .values(status=bindparam("b_status"), picked_qty=bindparam("b_qty")),
+                .values(
+                    status=bindparam("b_status"),
+                    picked_qty=bindparam("b_qty"),
+                    picked_by=bindparam("b_by"),
+                    picked_at=self.at,
+                ),
                 [
-                    {"b_task": k, "b_status": v["status"], "b_qty": v["picked_qty"]}
+                    {
+                        "b_task": k,
+                        "b_status": v["status"],
+                        "b_qty": v["picked_qty"],
+                        "b_by": v["picked_by"],
+                    }
                     for k, v in self.tasks_done.items()
                 ],
             )
             for wave_id in {task["wave_id"] for task in self.tasks_done.values()}:
-                _close_wave_if_done(conn, wave_id)
+                if _close_wave_if_done(conn, wave_id):
+                    self.events.append(("wave", {"wave_id": wave_id, "status": "done"}))
+        publish_all(conn, self.events, self.at)
         if self.confirmations:
             conn.execute(insert(schema.confirmations), self.confirmations)
             conn.execute(
@@ -314,7 +396,63 @@ def _rejected(c: Confirmation, reason_type: str, message: str) -> Outcome:
     )
 
 
-def _close_wave_if_done(conn: Connection, wave_id: Any) -> None:
+def raise_exception(
+    conn: Connection,
+    exception: dict[str, Any],
+    events: list[tuple[str, dict[str, Any]]],
+) -> int:
+    """Insert an exception (and its floor task, if it names one); their events."""
+    row = dict(exception)
+    floor_task = row.pop("floor_task", None)
+    exception_id = int(
+        conn.execute(
+            insert(schema.exceptions).returning(schema.exceptions.c.id), row
+        ).scalar_one()
+    )
+    events.append(("exception", {"id": exception_id, **_public(row)}))
+    if floor_task is not None:
+        events.append(
+            ("floor_task", add_floor_task(conn, floor_task, row, exception_id))
+        )
+    return exception_id
+
+
+def add_floor_task(
+    conn: Connection, kind: str, exception: dict[str, Any], exception_id: int
+) -> dict[str, Any]:
+    """A return or recount at the exception's location; the task as published."""
+    task = {
+        "kind": kind,
+        "sku": exception["sku"],
+        "location": exception["location"],
+        "quantity": exception["quantity"],
+        "exception_id": exception_id,
+        "status": "open",
+        "created_at": exception["created_at"],
+    }
+    task_id = conn.execute(
+        insert(schema.floor_tasks).returning(schema.floor_tasks.c.id), task
+    ).scalar_one()
+    return {"id": task_id, **task}
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "op_id"}
+
+
+def _task_event(task: dict[str, Any], c: Confirmation) -> dict[str, Any]:
+    return {
+        "task_id": task["task_id"],
+        "wave_id": task["wave_id"],
+        "status": task["status"],
+        "picked_qty": task["picked_qty"],
+        "picked_by": c.user_id,
+        "location": c.location or task["location"],
+        "device_id": c.device_id,
+    }
+
+
+def _close_wave_if_done(conn: Connection, wave_id: Any) -> bool:
     open_left = conn.execute(
         select(schema.pick_tasks.c.task_id)
         .where(
@@ -323,9 +461,14 @@ def _close_wave_if_done(conn: Connection, wave_id: Any) -> None:
         )
         .limit(1)
     ).first()
-    if open_left is None:
-        conn.execute(
-            update(schema.waves)
-            .where(schema.waves.c.wave_id == wave_id)
-            .values(status="done")
+    if open_left is not None:
+        return False
+    done = conn.execute(
+        update(schema.waves)
+        .where(
+            schema.waves.c.wave_id == wave_id,
+            schema.waves.c.status.in_(("released", "assigned")),
         )
+        .values(status="done")
+    )
+    return bool(done.rowcount)

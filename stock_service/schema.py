@@ -73,6 +73,8 @@ orders = Table(
     Column("customer", String(32), nullable=False),
     Column("country", String(64), nullable=False),
     Column("placed_at", String(32), nullable=False),
+    Column("priority", Integer, nullable=False, server_default="0"),  # higher first
+    Column("cutoff", String(32), nullable=True),  # when the carrier collects
 )
 
 order_lines = Table(
@@ -118,8 +120,12 @@ waves = Table(
     metadata,
     Column("wave_id", Integer, primary_key=True),
     Column("name", String(32), nullable=False),
-    Column("status", String(16), nullable=False),  # released, assigned, done
+    # held, released, assigned, done, cancelled
+    Column("status", String(16), nullable=False),
     Column("assigned_to", ForeignKey("users.user_id"), nullable=True, index=True),
+    Column("priority", Integer, nullable=False, server_default="0"),  # higher first
+    Column("cutoff", String(32), nullable=True),  # when the carrier collects
+    Column("assigned_at", String(32), nullable=True),
     # Metres of the planned route, and of S-shape and of location-code order.
     Column("planned_length_m", Float, nullable=True),
     Column("sshape_length_m", Float, nullable=True),
@@ -146,8 +152,11 @@ pick_tasks = Table(
     Column("quantity", Integer, nullable=False),
     Column("tote", ForeignKey("totes.code"), nullable=False),
     Column("seq", Integer, nullable=False),
-    Column("status", String(16), nullable=False, default="open"),  # open/picked/short
+    # open, picked, short, cancelled
+    Column("status", String(16), nullable=False, default="open"),
     Column("picked_qty", Integer, nullable=False, default=0),
+    Column("picked_by", Integer, nullable=True),
+    Column("picked_at", String(32), nullable=True),  # the service's clock
 )
 
 ledger = Table(
@@ -186,6 +195,49 @@ exceptions = Table(
     Column("task_id", Integer, nullable=True),
     Column("op_id", String(36), nullable=True),
     Column("detail", Text, nullable=False),
-    Column("status", String(16), nullable=False, default="open"),
+    Column("status", String(16), nullable=False, default="open"),  # open, resolved
     Column("created_at", String(32), nullable=False),
+    Column("wave_id", Integer, nullable=True),
+    Column("user_id", Integer, nullable=True),
+    Column("sku", String(32), nullable=True),
+    Column("location", String(32), nullable=True),
+    Column("quantity", Integer, nullable=True),
+    Column("resolution", String(32), nullable=True),
+    Column("resolved_by", Integer, nullable=True),
+    Column("resolved_at", String(32), nullable=True),
+    Index("ix_exceptions_status", "status"),
+)
+
+floor_tasks = Table(
+    "floor_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # return, recount
+    Column("sku", String(32), nullable=False),
+    Column("location", String(32), nullable=False),
+    Column("quantity", Integer, nullable=True),
+    Column("exception_id", ForeignKey("exceptions.id"), nullable=True),
+    Column("status", String(16), nullable=False),  # open, done
+    Column("created_at", String(32), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", String(32), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("body", Text, nullable=False),  # JSON
+    Column("at", String(32), nullable=False),
 )

@@ -9,10 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 import stamina
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from textual.pilot import Pilot
 
+from stock_service import schema
 from stock_service.app import create_app
+from stock_service.auth import token_hash
 from stock_service.db import make_engine, migrate
 from stock_service.demo.build import build_demo
 from terminal.device import Device
@@ -92,3 +94,36 @@ async def until(pilot: Pilot[int], condition: Callable[[], bool]) -> None:
         if condition():
             return
         await pilot.pause(0.02)
+
+
+SECOND_DEVICE_TOKEN = "test-device-token-2"
+
+
+@pytest.fixture
+def second_network(network: Switchable) -> Switchable:
+    """The second handheld's own link to the same service, cut separately."""
+    return Switchable(network.inner)
+
+
+@pytest.fixture
+async def second_device(
+    tmp_path: Path, second_network: Switchable, engine: Engine
+) -> AsyncIterator[Device]:
+    """A second handheld on the same floor, enrolled with the service."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(schema.devices).values(
+                device_id="demo-2",
+                token_hash=token_hash(SECOND_DEVICE_TOKEN),
+                last_seq=0,
+            )
+        )
+    device = Device(
+        data_dir=tmp_path / "device-2",
+        device_id="demo-2",
+        server="http://service",
+        device_token=SECOND_DEVICE_TOKEN,
+        transport=second_network,
+    )
+    yield device
+    await device.close()

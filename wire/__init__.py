@@ -7,7 +7,7 @@ responses with them. This package imports nothing else of pickwise.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -122,18 +122,143 @@ class Wave(_Model):
     )
 
 
+WaveStatus = Literal["held", "released", "assigned", "done", "cancelled"]
+TaskStatus = Literal["open", "picked", "short", "cancelled"]
+
+
 class WaveSummary(_Model):
-    """A wave's progress and walking lengths, for supervisors."""
+    """A wave's progress and walking lengths, for supervisors.
+
+    Times are the service's clock: when it applied each confirmation, which for
+    a device that was offline is when the device came back.
+    """
 
     wave_id: int
     name: str
-    status: str
+    status: WaveStatus
     assigned_to: int | None
+    assigned_name: str | None = None
+    priority: int = 0
+    cutoff: str | None = None
     lines: int
     open: int
+    short: int = 0
     planned_length_m: float | None
     sshape_length_m: float | None
     code_order_length_m: float | None
+    walked_m: float = Field(
+        default=0.0, description="metres from the depot through the lines picked"
+    )
+    lines_per_hour: float | None = Field(
+        default=None, description="pace since the wave was assigned"
+    )
+    finish_at: str | None = Field(
+        default=None, description="estimated finish at the current pace"
+    )
+
+
+class TaskState(_Model):
+    """Where one line of a wave stands at the service."""
+
+    task_id: int
+    status: TaskStatus
+    picked_by: int | None
+
+
+class WaveState(_Model):
+    """A wave as the service holds it, for a device to compare with its own."""
+
+    wave_id: int
+    name: str
+    status: WaveStatus
+    assigned_to: int | None
+    assigned_name: str | None
+    tasks: list[TaskState]
+
+
+class PickerSummary(_Model):
+    """A picker on the floor: their wave, where they were last, their pace."""
+
+    user_id: int
+    display_name: str
+    wave_id: int | None
+    wave_name: str | None
+    location: str | None = Field(description="where their last pick was")
+    last_pick_at: str | None
+    lines_done: int = Field(description="lines they picked in the last hour")
+    lines_per_hour: float | None
+
+
+class OperatorRow(_Model):
+    """Someone who can be given work."""
+
+    user_id: int
+    user_name: str
+    display_name: str
+    role: Role
+
+
+class AssignRequest(_Model):
+    """Give a wave to someone, named by user id or by a scanned badge."""
+
+    user_id: int | None = None
+    badge: str | None = None
+
+
+class BuildWavesRequest(_Model):
+    """Group open orders onto carts."""
+
+    totes_per_cart: int = Field(default=4, ge=1, le=12)
+    max_lines: int = Field(default=24, ge=1, le=500)
+    release: bool = True
+
+
+class BuildWavesResult(_Model):
+    """The waves made, and the orders that still wait."""
+
+    wave_ids: list[int]
+    orders_waved: int
+    orders_left: int
+
+
+ExceptionAction = Literal["accept", "recount", "return"]
+
+
+class ExceptionRow(_Model):
+    """Something on the floor that a supervisor must look at."""
+
+    id: int
+    kind: str
+    detail: str
+    status: Literal["open", "resolved"]
+    created_at: str
+    task_id: int | None
+    wave_id: int | None
+    user_id: int | None
+    sku: str | None
+    location: str | None
+    quantity: int | None
+    resolution: str | None
+    floor_task_id: int | None = None
+
+
+class ResolveRequest(_Model):
+    """What the supervisor decided: accept it as it is, recount, or return."""
+
+    action: ExceptionAction
+
+
+class FloorTask(_Model):
+    """Work that an exception made: items to return to a location, or a count."""
+
+    id: int
+    kind: Literal["return", "recount"]
+    sku: str
+    location: str
+    quantity: int | None
+    exception_id: int | None
+    status: Literal["open", "done"]
+    created_at: str
 
 
 class Confirmation(_Model):
@@ -207,6 +332,18 @@ class LedgerEntry(_Model):
     device_id: str | None
     user_id: int | None
     at: str
+
+
+class Event(_Model):
+    """Something the service applied, in its order; ``seq`` is the stream id.
+
+    Kinds: ``movement``, ``task``, ``wave``, ``exception``, ``floor_task``.
+    """
+
+    seq: int
+    kind: str
+    at: str
+    body: dict[str, Any]
 
 
 class Problem(_Model):

@@ -20,19 +20,20 @@ import secrets
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
-from routing import Layout, demo_layout, plan_route
+from routing import demo_layout
 from stock_service import schema
 from stock_service.auth import hash_pin, token_hash
 from stock_service.db import make_engine, migrate
 from stock_service.errors import DemoDataError
+from stock_service.waves import Cart, OpenOrder, group_orders, insert_waves
 
 # GS1 Global Office's example prefix (950), used in GS1's own documentation.
 COMPANY_PREFIX = "9506000"
@@ -44,8 +45,9 @@ BAY_WIDTH_M = 1.25
 AISLE_PITCH_M = 3.0
 LEVEL_PREFERENCE = {2: 0, 3: 1, 1: 2, 4: 3}  # waist height first
 
-WAVE_MAX_ORDERS = 4
 WAVE_MAX_LINES = 24
+OPEN_ORDERS = 24  # the newest orders wait for a supervisor to build their waves
+CUTOFFS = ("16:00", "18:00")
 STOCK_COVER = 1.25
 
 
@@ -67,6 +69,7 @@ DEMO_USERS = (
     DemoUser("super1", "Alex Lead", "B3001", "4567", "supervisor"),
 )
 DEMO_DEVICE = "demo-1"
+DEMO_START = "2026-01-05T08:00:00.000+00:00"
 
 
 @dataclass
@@ -80,21 +83,6 @@ class OrderLine:
     placed_at: str
     customer: str
     country: str
-
-
-@dataclass
-class WavePlan:
-    """Orders grouped onto one cart."""
-
-    orders: list[str] = field(default_factory=list)
-    lines: int = 0
-
-    def fits(self, lines: int) -> bool:
-        if not self.orders:
-            return True
-        return (
-            len(self.orders) < WAVE_MAX_ORDERS and self.lines + lines <= WAVE_MAX_LINES
-        )
 
 
 def read_order_lines() -> list[OrderLine]:
@@ -162,24 +150,16 @@ def depot_distance(aisle: int, bay: int, level: int) -> tuple[float, int]:
     return metres, LEVEL_PREFERENCE[level]
 
 
-def plan_waves(lines: list[OrderLine]) -> list[WavePlan]:
-    """First-fit grouping of orders, in time order, onto carts of up to 4 totes."""
-    closed: list[WavePlan] = []
-    open_waves: list[WavePlan] = []
-    for invoice, group in groupby(lines, key=lambda line: line.invoice):
-        count = len(list(group))
-        wave = next((w for w in open_waves if w.fits(count)), None)
-        if wave is None:
-            wave = WavePlan()
-            open_waves.append(wave)
-        wave.orders.append(invoice)
-        wave.lines += count
-        if len(wave.orders) == WAVE_MAX_ORDERS or wave.lines >= WAVE_MAX_LINES - 2:
-            open_waves.remove(wave)
-            closed.append(wave)
-    closed.extend(open_waves)
-    first = {inv: i for i, inv in enumerate(dict.fromkeys(ln.invoice for ln in lines))}
-    return sorted(closed, key=lambda w: first[w.orders[0]])
+def plan_waves(lines: list[OrderLine]) -> list[Cart]:
+    """The orders of ``lines`` on carts of up to 4 totes, in time order."""
+    return group_orders(_open_orders(lines), max_lines=WAVE_MAX_LINES)
+
+
+def _open_orders(lines: list[OrderLine]) -> list[OpenOrder]:
+    return [
+        OpenOrder(invoice, len(list(group)))
+        for invoice, group in groupby(lines, key=lambda line: line.invoice)
+    ]
 
 
 def ensure_demo(db_path: Path) -> str:
@@ -225,7 +205,9 @@ def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:
     if len(skus) > len(slots):
         raise DemoDataError(f"{len(skus)} products do not fit {len(slots)} locations")
     home = {sku: format_location(*slots[i]) for i, sku in enumerate(skus)}
-    waves = plan_waves(lines)
+    invoices = list(dict.fromkeys(line.invoice for line in lines))
+    waved = {invoice for invoice in invoices[:-OPEN_ORDERS]}
+    carts = plan_waves([line for line in lines if line.invoice in waved])
 
     with engine.begin() as conn:
         _insert_master(conn, sorted(description), description)
@@ -243,14 +225,17 @@ def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:
         )
         _insert_people(conn, device_token)
         _insert_layout(conn)
-        _insert_orders(conn, lines, waves, home, demo_layout())
+        _insert_orders(conn, lines, waved)
+        wave_ids = insert_waves(conn, carts, demo_layout(), home=home)
+        _hand_out_first_wave(conn, carts)
 
     return DemoSummary(
         products=len(skus),
         locations=len(slots),
-        orders=len({line.invoice for line in lines}),
+        orders=len(invoices),
         order_lines=len(lines),
-        waves=len(waves),
+        waves=len(wave_ids),
+        open_orders=len(invoices) - len(waved),
     )
 
 
@@ -263,6 +248,7 @@ class DemoSummary:
     orders: int
     order_lines: int
     waves: int
+    open_orders: int
 
 
 def _insert_master(conn: Any, skus: list[str], description: dict[str, str]) -> None:
@@ -326,87 +312,44 @@ def _insert_layout(conn: Any) -> None:
     conn.execute(insert(schema.layouts), [{"name": "demo", "body": body, "rev": 1}])
 
 
-def _insert_orders(
-    conn: Any,
-    lines: list[OrderLine],
-    waves: list[WavePlan],
-    home: dict[str, str],
-    layout: Layout,
-) -> None:
+def _insert_orders(conn: Any, lines: list[OrderLine], waved: set[str]) -> None:
+    """Every invoice as an order; those not waved get a cut-off and priority."""
     by_invoice = {k: list(g) for k, g in groupby(lines, key=lambda ln: ln.invoice)}
+    rows = []
+    for n, (invoice, group) in enumerate(by_invoice.items()):
+        row = {
+            "order_id": invoice,
+            "customer": group[0].customer,
+            "country": group[0].country,
+            "placed_at": group[0].placed_at,
+            "priority": 0,
+            "cutoff": None,
+        }
+        if invoice not in waved:
+            day = group[0].placed_at[:10]
+            row.update(cutoff=f"{day} {CUTOFFS[n % 2]}", priority=int(n % 5 == 0))
+        rows.append(row)
+    conn.execute(insert(schema.orders), rows)
     conn.execute(
-        insert(schema.orders),
+        insert(schema.order_lines),
         [
             {
-                "order_id": inv,
-                "customer": rows[0].customer,
-                "country": rows[0].country,
-                "placed_at": rows[0].placed_at,
+                "order_id": invoice,
+                "line_no": line_no,
+                "sku": line.sku,
+                "quantity": line.quantity,
             }
-            for inv, rows in by_invoice.items()
+            for invoice, group in by_invoice.items()
+            for line_no, line in enumerate(group, start=1)
         ],
     )
-    order_lines: list[dict[str, Any]] = []
-    tote_rows: list[dict[str, Any]] = []
-    wave_rows: list[dict[str, Any]] = []
-    tasks: list[dict[str, Any]] = []
-    line_id = 0
-    for wave_id, wave in enumerate(waves, start=1):
-        wave_tasks: list[dict[str, Any]] = []
-        for invoice in wave.orders:
-            tote = f"T{len(tote_rows) + 1:04d}"
-            tote_rows.append({"code": tote, "wave_id": wave_id, "order_id": invoice})
-            for line_no, line in enumerate(by_invoice[invoice], start=1):
-                line_id += 1
-                order_lines.append(
-                    {
-                        "id": line_id,
-                        "order_id": invoice,
-                        "line_no": line_no,
-                        "sku": line.sku,
-                        "quantity": line.quantity,
-                    }
-                )
-                wave_tasks.append(
-                    {
-                        "wave_id": wave_id,
-                        "order_line_id": line_id,
-                        "order_id": invoice,
-                        "sku": line.sku,
-                        "location": home[line.sku],
-                        "quantity": line.quantity,
-                        "tote": tote,
-                    }
-                )
-        stops, lengths = _planned(layout, [t["location"] for t in wave_tasks])
-        wave_tasks.sort(key=lambda t: (stops[t["location"]], t["order_line_id"]))
-        tasks.extend(dict(t, seq=i) for i, t in enumerate(wave_tasks, start=1))
-        wave_rows.append(
-            {
-                "wave_id": wave_id,
-                "name": f"W{wave_id:04d}",
-                "status": "released",
-                "assigned_to": None,
-                **lengths,
-            }
-        )
-    # The first cluster wave is handed to the first demo picker.
-    first = next(w for w in wave_rows if len(waves[w["wave_id"] - 1].orders) >= 3)
-    first.update(status="assigned", assigned_to=1)
-    conn.execute(insert(schema.waves), wave_rows)
-    conn.execute(insert(schema.totes), tote_rows)
-    conn.execute(insert(schema.order_lines), order_lines)
-    conn.execute(insert(schema.pick_tasks), tasks)
 
 
-def _planned(layout: Layout, codes: list[str]) -> tuple[dict[str, int], dict]:
-    """Each location's place in the planned route, and the lengths to record."""
-    route = plan_route(layout, codes)
-    sshape = plan_route(layout, codes, method="s-shape")
-    by_code = plan_route(layout, codes, method="sequence", sequence={})
-    lengths = {
-        "planned_length_m": route.length_m,
-        "sshape_length_m": sshape.length_m,
-        "code_order_length_m": by_code.length_m,
-    }
-    return {code: i for i, code in reversed(list(enumerate(route.stops)))}, lengths
+def _hand_out_first_wave(conn: Any, carts: list[Cart]) -> None:
+    """The first cluster wave (three orders or more) goes to the first picker."""
+    wave_id = next(n for n, cart in enumerate(carts, start=1) if len(cart.orders) >= 3)
+    conn.execute(
+        update(schema.waves)
+        .where(schema.waves.c.wave_id == wave_id)
+        .values(status="assigned", assigned_to=1, assigned_at=DEMO_START)
+    )

@@ -1,0 +1,116 @@
+"""The event stream: every applied change, in order, resumable without gaps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from bench.service import LoopbackService
+from offline_store.client import ServiceClient
+from stock_service import schema
+from tests.conftest import DEVICE_TOKEN
+from wire import API, DEVICE_HEADER, Confirmation, Event
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[LoopbackService]:
+    """The stock service on loopback: streams need a real connection."""
+    with LoopbackService(engine) as service:
+        yield service
+
+
+def tasks(engine: Engine, count: int) -> list[Any]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(schema.pick_tasks)
+                .order_by(schema.pick_tasks.c.task_id)
+                .limit(count)
+            )
+        )
+
+
+def confirmation(task: Any, seq: int) -> dict[str, Any]:
+    return Confirmation(
+        op_id=f"op-{seq}",
+        device_id="demo-1",
+        device_seq=seq,
+        user_id=1,
+        kind="pick",
+        task_id=task.task_id,
+        location=task.location,
+        product=task.sku,
+        quantity=task.quantity,
+        tote=task.tote,
+        scanned_at="2026-01-05T09:00:00.000+00:00",
+    ).model_dump(mode="json")
+
+
+async def send(url: str, batch: list[dict[str, Any]]) -> None:
+    async with httpx.AsyncClient(
+        base_url=url, headers={DEVICE_HEADER: DEVICE_TOKEN}
+    ) as http:
+        answer = await http.post(f"{API}/confirmations", json={"confirmations": batch})
+        answer.raise_for_status()
+
+
+async def read(client: ServiceClient, after: int | None, kinds: set[str], n: int):
+    """The first ``n`` events of ``kinds`` on a fresh stream, and every seq seen."""
+    wanted: list[Event] = []
+    seen: list[int] = []
+    async for event in client.events(after=after):
+        seen.append(event.seq)
+        if event.kind in kinds:
+            wanted.append(event)
+        if len(wanted) == n:
+            break
+    return wanted, seen
+
+
+async def test_a_movement_reaches_a_listener_at_once(
+    served: LoopbackService, engine: Engine
+) -> None:
+    client = ServiceClient(served.url, device_token=DEVICE_TOKEN)
+    warm_up, task = tasks(engine, 2)
+    stream = client.events(after=0)
+    await send(served.url, [confirmation(warm_up, 1)])
+    while (await anext(stream)).kind != "movement":
+        pass  # the stream is live once the first pick arrived on it
+
+    await send(served.url, [confirmation(task, 2)])
+    sent = time.monotonic()
+    event = await anext(stream)
+    while event.kind != "movement":
+        event = await anext(stream)
+    delay = time.monotonic() - sent
+    await stream.aclose()
+    await client.close()
+
+    assert event.body["sku"] == task.sku
+    assert event.body["delta"] == -task.quantity
+    assert event.body["wave_id"] == task.wave_id
+    assert delay < 1.0
+
+
+async def test_a_listener_that_lost_the_stream_catches_up_without_gaps(
+    served: LoopbackService, engine: Engine
+) -> None:
+    client = ServiceClient(served.url, device_token=DEVICE_TOKEN)
+    first, second, third = tasks(engine, 3)
+    await send(served.url, [confirmation(first, 1)])
+    (before,), seen_before = await read(client, 0, {"movement"}, 1)
+
+    # The stream is gone (read() closed it); two more picks happen meanwhile.
+    await send(served.url, [confirmation(second, 2), confirmation(third, 3)])
+    moved, seen_after = await read(client, seen_before[-1], {"movement"}, 2)
+    await client.close()
+
+    assert [e.body["task_id"] for e in moved] == [second.task_id, third.task_id]
+    assert seen_after[0] == seen_before[-1] + 1
+    assert seen_after == list(range(seen_after[0], seen_after[-1] + 1))
+    assert before.body["task_id"] == first.task_id
