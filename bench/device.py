@@ -120,10 +120,28 @@ def scan(journal: Journal, task: PickTask) -> str:
 
 
 def cap(journal: Journal, *, full: bool) -> None:
-    """Hold the journal at its current size (a full disk), or let it grow."""
+    """Fill the journal to its current size (a full disk), or let it grow.
+
+    Holding the file at its size is not enough: pages freed by delivered
+    confirmations would take new ones. A filler table takes them first.
+    """
     with journal.store.read() as db:
         pages = db.execute("PRAGMA page_count").fetchone()[0]
         db.execute(f"PRAGMA max_page_count = {pages if full else 2**30}")
+    if not full:
+        with journal.store.write() as db:
+            db.execute("DROP TABLE IF EXISTS filler")
+        return
+    with journal.store.write() as db:
+        db.execute("CREATE TABLE IF NOT EXISTS filler (blob BLOB)")
+        page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        size = db.execute("PRAGMA freelist_count").fetchone()[0] * page_size
+    while size >= 64:
+        try:
+            with journal.store.write() as db:
+                db.execute("INSERT INTO filler VALUES (zeroblob(?))", [size])
+        except DiskFullError:
+            size //= 2
 
 
 def device_seq(journal: Journal) -> int:

@@ -110,6 +110,8 @@ class FaultProxy:
             )
         except (OSError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            return  # the proxy is shutting down; its streams close below
         finally:
             for writer in (client_w, up_w):
                 self._writers.discard(writer)
