@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,14 +14,23 @@ from offline_store.errors import Refused, Unreachable
 from wire import (
     API,
     DEVICE_HEADER,
+    AssignRequest,
     BatchResult,
+    BuildWavesRequest,
+    BuildWavesResult,
     Confirmation,
     ConfirmationBatch,
     Event,
+    ExceptionAction,
+    ExceptionRow,
     MasterPage,
+    OperatorRow,
+    PickerSummary,
     Session,
     SessionRequest,
     Wave,
+    WaveState,
+    WaveSummary,
 )
 
 log = logging.getLogger("offline_store")
@@ -68,6 +77,74 @@ class ServiceClient:
         params = {"cursor": cursor, "limit": 5000}
         data = await self._call("GET", f"/master/{kind}", params=params)
         return MasterPage.model_validate(data)
+
+    async def wave_state(self, wave_id: int) -> WaveState:
+        """A wave as the service holds it: who has it, which lines are open."""
+        return WaveState.model_validate(await self._call("GET", f"/waves/{wave_id}"))
+
+    # Supervision: every call needs a supervisor's session token.
+
+    async def waves(self, *, status: Sequence[str] = ()) -> list[WaveSummary]:
+        """Waves with their progress (of the given statuses)."""
+        params = {"status": list(status), "limit": 1000}
+        rows = await self._call("GET", "/waves", params=params)
+        return [WaveSummary.model_validate(row) for row in rows]
+
+    async def pickers(self) -> list[PickerSummary]:
+        """Pickers with their wave, last location and pace."""
+        rows = await self._call("GET", "/pickers")
+        return [PickerSummary.model_validate(row) for row in rows]
+
+    async def users(self, token: str, *, role: str) -> list[OperatorRow]:
+        """The people of a role, by name."""
+        rows = await self._call("GET", "/users", token=token, params={"role": role})
+        return [OperatorRow.model_validate(row) for row in rows]
+
+    async def assign(
+        self,
+        token: str,
+        wave_id: int,
+        *,
+        user_id: int | None = None,
+        badge: str | None = None,
+    ) -> WaveSummary:
+        """Give a wave to a picker; Refused says why not."""
+        body = AssignRequest(user_id=user_id, badge=badge).model_dump(exclude_none=True)
+        data = await self._call(
+            "POST", f"/waves/{wave_id}/assign", token=token, json=body
+        )
+        return WaveSummary.model_validate(data)
+
+    async def wave_action(self, token: str, wave_id: int, action: str) -> WaveSummary:
+        """Release, hold or cancel a wave."""
+        data = await self._call("POST", f"/waves/{wave_id}/{action}", token=token)
+        return WaveSummary.model_validate(data)
+
+    async def build_waves(
+        self, token: str, request: BuildWavesRequest
+    ) -> BuildWavesResult:
+        """Group the open orders onto carts."""
+        data = await self._call(
+            "POST", "/waves/build", token=token, json=request.model_dump()
+        )
+        return BuildWavesResult.model_validate(data)
+
+    async def exceptions(self, token: str) -> list[ExceptionRow]:
+        """Open exceptions, newest first."""
+        rows = await self._call("GET", "/exceptions", token=token)
+        return [ExceptionRow.model_validate(row) for row in rows]
+
+    async def resolve(
+        self, token: str, exception_id: int, action: ExceptionAction
+    ) -> ExceptionRow:
+        """Accept an exception, or have it recounted or returned to stock."""
+        data = await self._call(
+            "POST",
+            f"/exceptions/{exception_id}/resolve",
+            token=token,
+            json={"action": action},
+        )
+        return ExceptionRow.model_validate(data)
 
     async def send(self, batch: list[Confirmation]) -> BatchResult:
         """Deliver confirmations; the same operation ids on every retry."""

@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from offline_store.sqlite import Store
-from wire import Confirmation, Kind, Outcome, PickTask, Session, Wave
+from wire import Confirmation, Kind, Outcome, PickTask, Session, Wave, WaveState
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+CONFIRMED = ("picked", "short")
+"""Local line statuses of lines confirmed on this device; ``open`` lines are to
+pick, ``withdrawn`` ones were taken off by the service."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ class Journal:
                 pk="device_seq",
                 if_not_exists=True,
             )
+            db.table("notices").create(
+                {"id": int, "user_id": int, "message": str, "seen": int},
+                pk="id",
+                if_not_exists=True,
+            )
             db.table("meta").insert({"key": "device_seq", "value": "0"}, ignore=True)
             # After a recovery the counter may have been lost: never reuse a number
             # that is still queued.
@@ -186,7 +194,7 @@ class Journal:
             done = {
                 row["task_id"]
                 for row in db.table("tasks").rows_where("wave_id = ?", [wave.wave_id])
-                if row["status"] != "open"
+                if row["status"] in CONFIRMED
             }
             db.table("tasks").upsert_all(
                 [
@@ -228,6 +236,73 @@ class Journal:
                         total=len(tasks),
                     )
         return None
+
+    def open_task_ids(self, wave_id: int) -> set[int]:
+        """The lines of a wave still to pick on this device."""
+        with self.store.read() as db:
+            return {
+                row["task_id"]
+                for row in db.table("tasks").rows_where(
+                    "wave_id = ? AND status = 'open'", [wave_id], select="task_id"
+                )
+            }
+
+    def waves_in_hand(self) -> list[tuple[int, int]]:
+        """(wave, user) of every wave with lines still to pick here."""
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT DISTINCT w.wave_id, w.user_id FROM waves w"
+                " JOIN tasks t ON t.wave_id = w.wave_id WHERE t.status = 'open'"
+                " ORDER BY w.wave_id"
+            ).fetchall()
+        return [(wave_id, user_id) for wave_id, user_id in rows]
+
+    def reconcile(self, state: WaveState, *, user_id: int) -> int:
+        """Take off this device the lines the service says are not ours to pick.
+
+        A wave given to someone else, held or cancelled takes all its open lines
+        with it; a line picked on another device takes itself. Lines confirmed
+        here are facts and stay. Each change leaves a notice for the picker.
+        Returns how many lines were taken off.
+        """
+        service = {task.task_id: task for task in state.tasks}
+        with self.store.write() as db:
+            mine = [
+                row["task_id"]
+                for row in db.table("tasks").rows_where(
+                    "wave_id = ? AND status = 'open'", [state.wave_id]
+                )
+            ]
+            whole = _whole_wave_notice(state, user_id)
+            if whole is not None:
+                gone = mine
+            else:
+                gone = [t for t in mine if t in service and service[t].status != "open"]
+            if not gone:
+                return 0
+            db.conn.executemany(
+                "UPDATE tasks SET status = 'withdrawn' WHERE task_id = ?",
+                [(task_id,) for task_id in gone],
+            )
+            message = whole or (
+                f"{len(gone)} line{'s' * (len(gone) > 1)} of {state.name} "
+                "picked on another device: off your list."
+            )
+            db.table("notices").insert(
+                {"user_id": user_id, "message": message, "seen": 0}
+            )
+        return len(gone)
+
+    def unseen_notices(self, user_id: int) -> list[str]:
+        """Changes to this user's work not yet shown; marks them seen."""
+        with self.store.write() as db:
+            rows = list(
+                db.table("notices").rows_where(
+                    "user_id = ? AND seen = 0", [user_id], order_by="id"
+                )
+            )
+            db.execute("UPDATE notices SET seen = 1 WHERE user_id = ?", [user_id])
+        return [row["message"] for row in rows]
 
     def skip(self, task_id: int) -> None:
         """Send a line to the end of the wave (a local choice; nothing to sync)."""
@@ -364,6 +439,18 @@ class Journal:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _whole_wave_notice(state: WaveState, user_id: int) -> str | None:
+    """Why none of this wave is ours to pick any more, or None."""
+    if state.status == "cancelled":
+        return f"{state.name} was cancelled: stop picking it."
+    if state.status == "held":
+        return f"{state.name} is on hold: ask your supervisor."
+    if state.assigned_to != user_id:
+        to = state.assigned_name or "someone else"
+        return f"{state.name} was given to {to}: the lines left are theirs."
+    return None
 
 
 def _secret_hash(secret: str) -> str:

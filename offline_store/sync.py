@@ -14,7 +14,7 @@ from typing import IO
 import stamina
 
 from offline_store.client import ServiceClient
-from offline_store.errors import DiskFullError, SyncBusyError, Unreachable
+from offline_store.errors import DiskFullError, Refused, SyncBusyError, Unreachable
 from offline_store.journal import Journal
 from offline_store.master import KINDS, MasterData, Row
 from wire import BatchResult, Confirmation
@@ -29,6 +29,8 @@ class SyncState:
     online: bool
     queued: int
     last_sync_at: str | None
+    withdrawn: int = 0
+    """Lines taken off this device by the service in this round."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class SyncWorker:
                     break
             if not sent:
                 await self.client.ping()
+            withdrawn = await self._reconcile()
         except Unreachable as exc:
             self._failures += 1
             log.info("sync.unreachable", extra={"error": str(exc)})
@@ -133,8 +136,21 @@ class SyncWorker:
         self._failures = 0
         with contextlib.suppress(DiskFullError):
             await asyncio.to_thread(self.journal.mark_synced)
-        await self._changed(online=True)
+        await self._changed(online=True, withdrawn=withdrawn)
         return True
+
+    async def _reconcile(self) -> int:
+        """Compare the waves in hand with the service's; lines taken off."""
+        withdrawn = 0
+        for wave_id, user_id in await asyncio.to_thread(self.journal.waves_in_hand):
+            try:
+                state = await self.client.wave_state(wave_id)
+            except Refused:
+                continue  # a wave the service does not know: keep it
+            withdrawn += await asyncio.to_thread(
+                self.journal.reconcile, state, user_id=user_id
+            )
+        return withdrawn
 
     def close(self) -> None:
         """Let another worker deliver this outbox."""
@@ -190,12 +206,12 @@ class SyncWorker:
         ceiling = min(self.max_backoff, 0.5 * 2**self._failures)
         return random.uniform(0, ceiling)
 
-    async def _changed(self, *, online: bool) -> None:
+    async def _changed(self, *, online: bool, withdrawn: int = 0) -> None:
         self.online = online
         if self.on_change is not None:
             queued = await asyncio.to_thread(self.journal.queued)
             last = await asyncio.to_thread(self.journal.last_sync_at)
-            self.on_change(SyncState(online=online, queued=queued, last_sync_at=last))
+            self.on_change(SyncState(online, queued, last, withdrawn))
 
 
 async def refresh_master(master: MasterData, client: ServiceClient) -> int:

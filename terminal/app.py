@@ -144,6 +144,8 @@ class PickwiseApp(App[int]):
         self.sync_state = state
         for line in self.screen.query(StatusLine):
             line.state = state
+        if state.withdrawn and isinstance(self.screen, PickScreen):
+            self.run_worker(self.screen.refresh_work(), name="refresh", group="refresh")
         self._tell_rejections()
 
     def _tell_rejections(self) -> None:
@@ -155,7 +157,7 @@ class PickwiseApp(App[int]):
             )
 
     async def _show_rejections(self, signed_in: SignedIn) -> None:
-        """Tell the picker about their confirmations the service refused."""
+        """Tell the picker about refused confirmations and changes to their work."""
         user_id = signed_in.operator.user_id
         rejected = await asyncio.to_thread(
             self.device.journal.unseen_rejections, user_id
@@ -167,6 +169,12 @@ class PickwiseApp(App[int]):
                 title="Not accepted by the stock service",
                 severity="error",
                 timeout=30,
+            )
+        notices = await asyncio.to_thread(self.device.journal.unseen_notices, user_id)
+        for notice in notices:
+            self.bell()
+            self.notify(
+                notice, title="Your work changed", severity="warning", timeout=30
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

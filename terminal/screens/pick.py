@@ -82,6 +82,14 @@ class PickScreen(Screen[None]):
         if self.flow.done != done:
             self.app.device.sync.wake()  # type: ignore[attr-defined]
 
+    async def refresh_work(self) -> None:
+        """The service changed this picker's work: drop what is no longer theirs."""
+        feedback = await asyncio.to_thread(self.flow.refresh)
+        if feedback is not None:
+            if not feedback.ok:
+                self.app.bell()
+            self.answer(feedback)
+
     def answer(self, feedback: Feedback) -> None:
         """Show the workflow's answer and the step it leads to."""
         self.query_one(FeedbackLine).show(feedback.ok, feedback.message)

@@ -196,6 +196,39 @@ class PickingWorkflow:
         self.step = Step.REASON
         return Feedback(True, f"Short: {self.quantity} of {task.quantity}. Why?")
 
+    def refresh(self) -> Feedback | None:
+        """Drop the lines the service took off this device (a wave given to
+        someone else, held or cancelled, or a line picked elsewhere).
+
+        A line whose product is already in hand stays to be finished: what was
+        picked is a fact, and the service makes a return task for any extra.
+        None when nothing changed.
+        """
+        still = self.journal.open_task_ids(self.wave_id)
+        current = self.task
+        holding = current is not None and self.step not in (Step.LOCATION, Step.PRODUCT)
+        keep = {current.task_id} if holding and current is not None else set()
+        queue = [t for t in self.queue if t.task_id in still or t.task_id in keep]
+        if len(queue) == len(self.queue):
+            return None
+        dropped = len(self.queue) - len(queue)
+        self.queue = queue
+        self.total = self.done + len(queue)
+        if holding:
+            return Feedback(False, f"Your list changed. Finish {self.line_label}.")
+        if current is not None and self.task is not current:
+            following = self.task
+            self._reset(Step.LOCATION if following else Step.DONE)
+            where = f"Go to {following.location}." if following else "Nothing left."
+            return Feedback(False, f"{current.sku} is no longer yours. {where}")
+        return Feedback(True, f"{dropped} line(s) taken off your list.")
+
+    @property
+    def line_label(self) -> str:
+        """The current line as a picker names it."""
+        task = self.task
+        return "" if task is None else f"{task.sku} at {task.location}"
+
     # Steps
 
     def _check_digits_typed(self, task: PickTask, digits: str) -> Feedback:
