@@ -84,9 +84,11 @@ class ServiceClient:
 
     # Supervision: every call needs a supervisor's session token.
 
-    async def waves(self, *, status: Sequence[str] = ()) -> list[WaveSummary]:
-        """Waves with their progress (of the given statuses)."""
-        params = {"status": list(status), "limit": 1000}
+    async def waves(
+        self, *, status: Sequence[str] = (), limit: int = 1000
+    ) -> list[WaveSummary]:
+        """Waves of the given statuses with their progress, most urgent first."""
+        params = {"status": list(status), "limit": limit, "order": "urgency"}
         rows = await self._call("GET", "/waves", params=params)
         return [WaveSummary.model_validate(row) for row in rows]
 

@@ -8,7 +8,8 @@ event after it, without gaps.
 
 Kinds: ``movement`` (a ledger row), ``task`` (a pick line changed status),
 ``wave`` (released, held, cancelled, assigned or done), ``exception`` (raised
-or resolved) and ``floor_task`` (a return or recount to do).
+or resolved) and ``floor_task`` (a return or recount to do). Every stream
+opens with a ``hello`` that names the sequence number it starts after.
 """
 
 from __future__ import annotations
@@ -75,7 +76,10 @@ async def stream(
     poll_s: float = POLL_S,
 ) -> AsyncIterator[str]:
     """Server-sent event frames after ``seq``, until the client goes away."""
-    yield f"retry: 1000\n: events after {seq}\n\n"
+    # A hello names where the stream starts, so a client that connected "from
+    # now" knows where to resume; its id is that of the last event before it.
+    hello = {"seq": seq, "kind": "hello", "at": "", "body": {}}
+    yield f"retry: 1000\nid: {seq}\nevent: hello\ndata: {json.dumps(hello)}\n\n"
     quiet = 0.0
     while not await disconnected():
         batch = await asyncio.to_thread(after, engine, seq)

@@ -12,7 +12,7 @@ import functools
 import json
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -63,14 +63,22 @@ def waves(
     after: int = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     status: Annotated[list[str] | None, Query()] = None,
+    order: Literal["id", "urgency"] = "id",
 ) -> list[WaveSummary]:
-    """Waves after ``after`` (of the given statuses), with their progress."""
+    """Waves after ``after`` (of the given statuses), with their progress; in
+    wave order, or by urgency (priority, then cut-off) to see what goes next."""
     w = schema.waves.c
     query = select(w.wave_id).where(w.wave_id > after)
     if status:
         query = query.where(w.status.in_(status))
+    if order == "urgency":
+        query = query.order_by(
+            w.priority.desc(), w.cutoff.is_(None), w.cutoff, w.wave_id
+        )
+    else:
+        query = query.order_by(w.wave_id)
     with engine.connect().execution_options(read_only=True) as conn:
-        ids = list(conn.execute(query.order_by(w.wave_id).limit(limit)).scalars())
+        ids = list(conn.execute(query.limit(limit)).scalars())
         return summaries(conn, ids)
 
 

@@ -19,11 +19,13 @@ from terminal.scanners import (
     Scanners,
     ScannerSignalled,
 )
+from terminal.screens.floor import FloorScreen
 from terminal.screens.menu import MenuScreen
 from terminal.screens.pick import PickScreen
 from terminal.screens.sign_in import SignInScreen
 from terminal.widgets.status_line import StatusLine
 from terminal.workflows.picking import PickingWorkflow
+from terminal.workflows.supervising import Supervision
 
 log = logging.getLogger("terminal")
 
@@ -111,6 +113,11 @@ class PickwiseApp(App[int]):
 
     def _signed_out(self, _result: None) -> None:
         self.signed_in = None
+
+    def open_floor(self, signed_in: SignedIn) -> None:
+        """Show a supervisor the floor, live."""
+        assert signed_in.token is not None
+        self.push_screen(FloorScreen(Supervision(self.device.client, signed_in.token)))
 
     def start_pick(self, signed_in: SignedIn) -> None:
         """Fetch the next wave and open the pick screen, in a worker."""

@@ -19,6 +19,7 @@ class MenuScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "pick", "Pick"),
         Binding("2", "sync", "Send"),
+        Binding("3", "floor", "Floor"),
         Binding("0", "sign_out", "Sign out"),
         Binding("f9", "pick", "Demo: pick", show=False),
     ]
@@ -33,6 +34,8 @@ class MenuScreen(Screen[None]):
             yield Static(f"{operator.display_name} · {operator.role}", id="title")
             yield Static("1  Pick the next wave", classes="choice")
             yield Static("2  Send queued work now", classes="choice")
+            if operator.role == "supervisor":
+                yield Static("3  Floor: waves, pickers, exceptions", classes="choice")
             yield Static("0  Sign out", classes="choice")
             if not self.signed_in.online:
                 yield Static("Signed in offline: work on this device only.")
@@ -49,6 +52,18 @@ class MenuScreen(Screen[None]):
         """Send queued confirmations now."""
         self.app.device.sync.wake()  # type: ignore[attr-defined]
         self.tell(True, "Sending queued work.")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "floor":
+            return self.signed_in.operator.role == "supervisor"
+        return True
+
+    def action_floor(self) -> None:
+        """Supervisors: the floor, live."""
+        if self.signed_in.token is None:
+            self.tell(False, "The floor needs the stock service: sign in online.")
+            return
+        self.app.open_floor(self.signed_in)  # type: ignore[attr-defined]
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen."""
