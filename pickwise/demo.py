@@ -1,7 +1,14 @@
-"""``pickwise demo``: the stock service on loopback and a terminal against it."""
+"""``pickwise demo``: the stock service on loopback and a terminal against it.
+
+A second ``pickwise demo`` while the first runs opens another handheld on the
+same warehouse (``demo-2``, ``demo-3``, …), with its own files, so a supervisor
+can watch and move the work a picker is doing.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import shutil
 import socket
 import subprocess
@@ -10,22 +17,33 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 from pickwise import paths
 from pickwise.logs import log_to_file
 from pickwise.terminal_command import run_app
-from stock_service.demo.build import DEMO_DEVICE, ensure_demo
+from stock_service.demo.build import DEMO_DEVICE, demo_device_token, ensure_demo
 from terminal.device import Device
 from terminal.scanners import Scanners
 
 START_TIMEOUT_S = 30.0
+SERVICE_FILE = "service.url"
+"""Where a running demo says where its service listens, for others to join."""
+MAX_HANDHELDS = 4
 
 
 def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
-    """Build the demo warehouse once, start the service, open the terminal."""
+    """Build the demo warehouse once, start the service, open the terminal;
+    or join the demo already running as another handheld."""
     folder = _folder(data_dir)
+    running = _running(folder)
+    if running is not None:
+        if fresh:
+            print("pickwise demo: a demo is running; quit it before --fresh.")
+            return 2
+        return _join(folder, running, scanners)
     if fresh and folder.exists():
         shutil.rmtree(folder)
     db_path = folder / "service" / "stock.db"
@@ -38,13 +56,65 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
         if server is None:
             print(f"The stock service did not start; see {folder / 'service.log'}")
             return 1
-        device = Device(
-            data_dir=folder / "device",
-            device_id=DEMO_DEVICE,
-            server=server,
-            device_token=token,
-        )
-        return run_app(device, demo=True, scanners=scanners)
+        marker = folder / SERVICE_FILE
+        marker.write_text(server + "\n")
+        try:
+            with _hold(folder, 1) or contextlib.nullcontext():
+                device = Device(
+                    data_dir=folder / "device",
+                    device_id=DEMO_DEVICE,
+                    server=server,
+                    device_token=token,
+                )
+                return run_app(device, demo=True, scanners=scanners)
+        finally:
+            marker.unlink(missing_ok=True)
+
+
+def _running(folder: Path) -> str | None:
+    """The URL of the demo service another ``pickwise demo`` runs, if any."""
+    try:
+        server = (folder / SERVICE_FILE).read_text().strip()
+    except OSError:
+        return None
+    try:
+        up = httpx.get(f"{server}/healthz", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        up = False
+    return server if up else None
+
+
+def _join(folder: Path, server: str, scanners: Scanners) -> int:
+    """Another handheld on the running demo, in the first free slot."""
+    for slot in range(2, MAX_HANDHELDS + 1):
+        held = _hold(folder, slot)
+        if held is None:
+            continue
+        with held:
+            device_id, token = demo_device_token(folder / "service" / "stock.db", slot)
+            log_to_file(folder / f"terminal-{slot}.log")
+            device = Device(
+                data_dir=folder / f"device-{slot}",
+                device_id=device_id,
+                server=server,
+                device_token=token,
+            )
+            return run_app(device, demo=True, scanners=scanners)
+    print(f"pickwise demo: {MAX_HANDHELDS} handhelds are open already.")
+    return 2
+
+
+def _hold(folder: Path, slot: int) -> IO[bytes] | None:
+    """Hold handheld ``slot`` for this process (closing the file lets it go);
+    None when another process holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = (folder / f"handheld-{slot}.lock").open("ab")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return None
+    return lock
 
 
 @contextmanager

@@ -186,6 +186,30 @@ def ensure_demo(db_path: Path) -> str:
     return token
 
 
+def demo_device_token(db_path: Path, slot: int) -> tuple[str, str]:
+    """The device id and token of demo handheld ``slot`` (1, 2, …), enrolled
+    with the demo service the first time it is asked for."""
+    if slot == 1:
+        return DEMO_DEVICE, ensure_demo(db_path)
+    device_id = f"demo-{slot}"
+    token_path = db_path.with_name(f"demo-device-{slot}.token")
+    if token_path.exists():
+        return device_id, token_path.read_text().strip()
+    token = secrets.token_urlsafe(24)
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(schema.devices).values(
+                    device_id=device_id, token_hash=token_hash(token), last_seq=0
+                )
+            )
+    finally:
+        engine.dispose()
+    token_path.write_text(token + "\n")
+    return device_id, token
+
+
 def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:
     """Fill an empty, migrated database with the demo warehouse."""
     with engine.connect() as conn:
