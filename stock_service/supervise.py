@@ -432,7 +432,11 @@ def summaries(conn: Connection, wave_ids: list[int]) -> list[WaveSummary]:
         lines = count.lines if count else 0
         left = int(count.open or 0) if count else 0
         done = picked[row.wave_id]
-        pace = _pace(len(done), row.assigned_at, done[-1].picked_at if done else None)
+        pace = _pace(
+            len(done),
+            done[0].picked_at if done else None,
+            done[-1].picked_at if done else None,
+        )
         by_id[row.wave_id] = WaveSummary(
             wave_id=row.wave_id,
             name=row.name,
@@ -476,14 +480,14 @@ def _walked(layout: Layout, codes: list[str]) -> float:
         return 0.0
 
 
-def _pace(lines: int, since: str | None, until: str | None) -> float | None:
-    """Lines per hour between two service times; None until it means something."""
-    if lines < 2 or since is None or until is None:
+def _pace(lines: int, first: str | None, last: str | None) -> float | None:
+    """Lines per hour from the first of ``lines`` picks to the last; None until
+    there are two to measure between."""
+    if lines < 2 or first is None or last is None:
         return None
-    hours = (datetime.fromisoformat(until) - datetime.fromisoformat(since)) / timedelta(
-        hours=1
-    )
-    return round(lines / hours, 1) if hours > 0 else None
+    span = datetime.fromisoformat(last) - datetime.fromisoformat(first)
+    hours = span / timedelta(hours=1)
+    return round((lines - 1) / hours, 1) if hours > 0 else None
 
 
 def _finish(pace: float | None, left: int, last: str | None) -> str | None:

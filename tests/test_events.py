@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -10,9 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from bench.proxy import FaultProxy
 from bench.service import LoopbackService
 from offline_store.client import ServiceClient
 from stock_service import schema
+from terminal.workflows.supervising import Supervision
 from tests.conftest import DEVICE_TOKEN
 from wire import API, DEVICE_HEADER, Confirmation, Event
 
@@ -116,3 +119,44 @@ async def test_a_listener_that_lost_the_stream_catches_up_without_gaps(
     assert seen_after[0] == seen_before[-1]  # the hello: resumed right there
     assert seen_after == list(range(seen_after[0], seen_after[-1] + 1))
     assert before.body["task_id"] == first.task_id
+
+
+async def test_the_floor_resumes_a_dropped_stream_and_misses_no_event(
+    served: LoopbackService, engine: Engine
+) -> None:
+    first, second, third = tasks(engine, 3)
+    with FaultProxy(served.port, toxicity=0, seed=1) as proxy:
+        client = ServiceClient(proxy.url, device_token=DEVICE_TOKEN)
+        floor = Supervision(client, token="unused: events need no session")
+        seen: list[Event] = []
+        states: list[bool] = []
+        arrived, delivered = asyncio.Event(), asyncio.Event()
+
+        async def on_event(event: Event) -> None:
+            seen.append(event)
+            arrived.set()
+            if sum(e.kind == "movement" for e in seen) == 3:
+                delivered.set()
+
+        async def follow() -> None:
+            async for live in floor.follow(on_event):
+                states.append(live)
+                if live and len(states) == 1:
+                    await send(served.url, [confirmation(first, 1)])
+                if not live:  # dropped: two picks happen before it comes back
+                    await send(
+                        served.url, [confirmation(second, 2), confirmation(third, 3)]
+                    )
+                    proxy.set_down(False)
+
+        following = asyncio.create_task(follow())
+        await asyncio.wait_for(arrived.wait(), timeout=10)
+        proxy.set_down(True)
+        await asyncio.wait_for(delivered.wait(), timeout=10)
+        following.cancel()
+        await client.close()
+
+    moved = [e.body["task_id"] for e in seen if e.kind == "movement"]
+    assert moved == [first.task_id, second.task_id, third.task_id]
+    assert states[:3] == [True, False, True]
+    assert [e.seq for e in seen] == sorted({e.seq for e in seen})

@@ -36,6 +36,10 @@ class AssignScreen(ModalScreen[Choice | None]):
         background: ansi_black; border: solid ansi_bright_cyan; padding: 0 1;
     }
     AssignScreen OptionList { height: auto; max-height: 8; border: none; }
+    /* The entry has the focus; the chosen picker must still stand out. */
+    AssignScreen OptionList > .option-list--option-highlighted {
+        background: ansi_blue; color: ansi_bright_white; text-style: bold;
+    }
     """
 
     def __init__(self, wave: WaveSummary, pickers: list[OperatorRow]) -> None:

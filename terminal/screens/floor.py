@@ -60,6 +60,13 @@ class FloorScreen(Screen[None]):
         Binding("f6", "return_stock", "Return"),
     ]
 
+    DEFAULT_CSS = """
+    /* The tables scroll; the feedback line below them stays in sight. */
+    FloorScreen TabbedContent { height: 1fr; }
+    FloorScreen TabPane { height: 1fr; padding: 0; }
+    FloorScreen DataTable { height: 1fr; }
+    """
+
     live: reactive[bool] = reactive(False)
     """Whether the event stream is connected."""
     wide: reactive[bool] = reactive(True)
