@@ -28,6 +28,7 @@ from wire import (
     PickerSummary,
     Session,
     SessionRequest,
+    StockRow,
     Wave,
     WaveState,
     WaveSummary,
@@ -81,6 +82,14 @@ class ServiceClient:
     async def wave_state(self, wave_id: int) -> WaveState:
         """A wave as the service holds it: who has it, which lines are open."""
         return WaveState.model_validate(await self._call("GET", f"/waves/{wave_id}"))
+
+    async def stock(
+        self, *, location: str | None = None, product: str | None = None
+    ) -> list[StockRow]:
+        """On-hand quantities now, by location, product or both."""
+        params = {k: v for k, v in (("location", location), ("product", product)) if v}
+        rows = await self._call("GET", "/stock", params=params)
+        return [StockRow.model_validate(row) for row in rows]
 
     # Supervision: every call needs a supervisor's session token.
 

@@ -23,8 +23,10 @@ from terminal.screens.floor import FloorScreen
 from terminal.screens.menu import MenuScreen
 from terminal.screens.pick import PickScreen
 from terminal.screens.sign_in import SignInScreen
+from terminal.screens.stock import StockScreen
 from terminal.widgets.status_line import StatusLine
 from terminal.workflows.picking import PickingWorkflow
+from terminal.workflows.stock_lookup import StockLookup
 from terminal.workflows.supervising import Supervision
 
 log = logging.getLogger("terminal")
@@ -118,6 +120,11 @@ class PickwiseApp(App[int]):
         """Show a supervisor the floor, live."""
         assert signed_in.token is not None
         self.push_screen(FloorScreen(Supervision(self.device.client, signed_in.token)))
+
+    def open_stock(self) -> None:
+        """Look up stock by scan."""
+        lookup = StockLookup(self.device.client, self.device.master)
+        self.push_screen(StockScreen(lookup))
 
     def start_pick(self, signed_in: SignedIn) -> None:
         """Fetch the next wave and open the pick screen, in a worker."""

@@ -20,6 +20,7 @@ class MenuScreen(Screen[None]):
         Binding("1", "pick", "Pick"),
         Binding("2", "sync", "Send"),
         Binding("3", "floor", "Floor"),
+        Binding("4", "stock", "Stock"),
         Binding("0", "sign_out", "Sign out"),
         Binding("f9", "pick", "Demo: pick", show=False),
     ]
@@ -36,6 +37,7 @@ class MenuScreen(Screen[None]):
             yield Static("2  Send queued work now", classes="choice")
             if operator.role == "supervisor":
                 yield Static("3  Floor: waves, pickers, exceptions", classes="choice")
+            yield Static("4  Look up stock", classes="choice")
             yield Static("0  Sign out", classes="choice")
             if not self.signed_in.online:
                 yield Static("Signed in offline: work on this device only.")
@@ -64,6 +66,10 @@ class MenuScreen(Screen[None]):
             self.tell(False, "The floor needs the stock service: sign in online.")
             return
         self.app.open_floor(self.signed_in)  # type: ignore[attr-defined]
+
+    def action_stock(self) -> None:
+        """What the stock record holds at a location or of a product."""
+        self.app.open_stock()  # type: ignore[attr-defined]
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen."""
