@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_scanner_options(term)
     term.set_defaults(run=_run_terminal)
 
+    enroll = sub.add_parser(
+        "enroll", help="enroll a device with the stock service; prints its token"
+    )
+    enroll.add_argument("device_id", metavar="DEVICE", help="the device's id")
+    enroll.add_argument("--db", help="the service's database URL (default: its file)")
+    enroll.add_argument("--token-file", help="write the token here (mode 0600)")
+    enroll.set_defaults(run=_run_enroll)
+
     add_device_commands(sub)
     return parser
 
@@ -80,6 +88,14 @@ def _run_serve(args: argparse.Namespace) -> int:
     from pickwise.serve import run_serve
 
     return run_serve(db_url=args.db, host=args.host, port=args.port, demo=args.demo)
+
+
+def _run_enroll(args: argparse.Namespace) -> int:
+    from pickwise.enroll import run_enroll
+
+    return run_enroll(
+        device_id=args.device_id, db_url=args.db, token_file=args.token_file
+    )
 
 
 def _run_terminal(args: argparse.Namespace) -> int:
