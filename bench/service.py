@@ -22,7 +22,7 @@ from stock_service.auth import token_hash
 from stock_service.confirm import ConflictRule
 from stock_service.db import make_engine, migrate
 from stock_service.demo.build import DEMO_DEVICE, build_demo
-from wire import PickTask
+from wire import Confirmation, PickTask
 
 DEVICE_TOKEN = "bench-device-token"
 
@@ -72,6 +72,34 @@ def pick_tasks(engine: Engine, count: int) -> list[PickTask]:
             {"n": count},
         ).all()
     return [PickTask.model_validate(row._asdict()) for row in rows]
+
+
+def confirmation(
+    task: Any,
+    *,
+    device_id: str = DEMO_DEVICE,
+    seq: int,
+    user_id: int = 1,
+    op_id: str | None = None,
+    **changes: Any,
+) -> Confirmation:
+    """A device's confirmation that ``task`` (a `PickTask` or a pick task row)
+    was picked in full, or as ``changes`` say (``kind="short"``, ``quantity=1``)."""
+    row = task
+    fields: dict[str, Any] = {
+        "op_id": op_id or f"{device_id}-{seq:08d}",
+        "device_id": device_id,
+        "device_seq": seq,
+        "user_id": user_id,
+        "kind": "pick",
+        "task_id": row.task_id,
+        "location": row.location,
+        "product": row.sku,
+        "quantity": row.quantity,
+        "tote": row.tote,
+        "scanned_at": "2026-01-05T09:00:00.000+00:00",
+    }
+    return Confirmation.model_validate(fields | changes)
 
 
 class LoopbackService:

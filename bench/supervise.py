@@ -27,13 +27,13 @@ import httpx
 from sqlalchemy import select
 from textual.widgets import DataTable
 
-from bench.service import DEVICE_TOKEN, LoopbackService, demo_database
+from bench.service import DEVICE_TOKEN, LoopbackService, confirmation, demo_database
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
 from terminal.screens.floor import FloorScreen
 from terminal.screens.menu import MenuScreen
-from wire import API, DEVICE_HEADER, Confirmation
+from wire import API, DEVICE_HEADER
 
 LIMIT_S = 10.0  # a bound on waiting for the screen, never a measured figure
 
@@ -54,20 +54,8 @@ def wave_in_progress(engine: Any) -> list[Any]:
 
 
 def body(task: Any, seq: int) -> dict[str, Any]:
-    confirmation = Confirmation(
-        op_id=f"bench-{seq}",
-        device_id="demo-1",
-        device_seq=seq,
-        user_id=1,
-        kind="pick",
-        task_id=task.task_id,
-        location=task.location,
-        product=task.sku,
-        quantity=task.quantity,
-        tote=task.tote,
-        scanned_at="2026-01-05T09:00:00.000+00:00",
-    )
-    return {"confirmations": [confirmation.model_dump(mode="json")]}
+    """One pick of ``task`` as a request body."""
+    return {"confirmations": [confirmation(task, seq=seq).model_dump(mode="json")]}
 
 
 async def measure(service: LoopbackService, work: Path, count: int) -> list[float]:

@@ -31,6 +31,7 @@ from bench.device import open_journal
 from bench.service import (
     DEVICE_TOKEN,
     LoopbackService,
+    confirmation,
     demo_database,
     enroll,
     pick_tasks,
@@ -38,7 +39,7 @@ from bench.service import (
 from offline_store.client import ServiceClient
 from offline_store.journal import Journal
 from offline_store.sync import SyncWorker
-from wire import API, DEVICE_HEADER, Confirmation, ConfirmationBatch, PickTask
+from wire import API, DEVICE_HEADER, ConfirmationBatch, PickTask
 
 
 def p99(samples: list[float]) -> float:
@@ -96,19 +97,7 @@ def device_queues(
     for d, device_id in enumerate(tokens):
         mine = tasks[d * per_device : (d + 1) * per_device]
         confirmations = [
-            Confirmation(
-                op_id=f"{device_id}-{seq:08d}",
-                device_id=device_id,
-                device_seq=seq,
-                user_id=1,
-                kind="pick",
-                task_id=task.task_id,
-                location=task.location,
-                product=task.sku,
-                quantity=task.quantity,
-                tote=task.tote,
-                scanned_at="2026-01-01T00:00:00.000+00:00",
-            )
+            confirmation(task, device_id=device_id, seq=seq)
             for seq, task in enumerate(mine, start=1)
         ]
         bodies[device_id] = [

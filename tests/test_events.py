@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bench.proxy import FaultProxy
-from bench.service import LoopbackService
+from bench.service import LoopbackService, confirmation
 from offline_store.client import ServiceClient
 from stock_service import schema
 from terminal.workflows.supervising import Supervision
 from tests.conftest import DEVICE_TOKEN
-from wire import API, DEVICE_HEADER, Confirmation, Event
+from wire import API, DEVICE_HEADER, Event
 
 
 @pytest.fixture
@@ -38,20 +38,8 @@ def tasks(engine: Engine, count: int) -> list[Any]:
         )
 
 
-def confirmation(task: Any, seq: int) -> dict[str, Any]:
-    return Confirmation(
-        op_id=f"op-{seq}",
-        device_id="demo-1",
-        device_seq=seq,
-        user_id=1,
-        kind="pick",
-        task_id=task.task_id,
-        location=task.location,
-        product=task.sku,
-        quantity=task.quantity,
-        tote=task.tote,
-        scanned_at="2026-01-05T09:00:00.000+00:00",
-    ).model_dump(mode="json")
+def picked(task: Any, seq: int) -> dict[str, Any]:
+    return confirmation(task, seq=seq, op_id=f"op-{seq}").model_dump(mode="json")
 
 
 async def send(url: str, batch: list[dict[str, Any]]) -> None:
@@ -83,11 +71,11 @@ async def test_a_movement_reaches_a_listener_at_once(
     client = ServiceClient(served.url, device_token=DEVICE_TOKEN)
     warm_up, task = tasks(engine, 2)
     stream = client.events(after=0)
-    await send(served.url, [confirmation(warm_up, 1)])
+    await send(served.url, [picked(warm_up, 1)])
     while (await anext(stream)).kind != "movement":
         pass  # the stream is live once the first pick arrived on it
 
-    await send(served.url, [confirmation(task, 2)])
+    await send(served.url, [picked(task, 2)])
     sent = time.monotonic()
     event = await anext(stream)
     while event.kind != "movement":
@@ -107,11 +95,11 @@ async def test_a_listener_that_lost_the_stream_catches_up_without_gaps(
 ) -> None:
     client = ServiceClient(served.url, device_token=DEVICE_TOKEN)
     first, second, third = tasks(engine, 3)
-    await send(served.url, [confirmation(first, 1)])
+    await send(served.url, [picked(first, 1)])
     (before,), seen_before = await read(client, 0, {"movement"}, 1)
 
     # The stream is gone (read() closed it); two more picks happen meanwhile.
-    await send(served.url, [confirmation(second, 2), confirmation(third, 3)])
+    await send(served.url, [picked(second, 2), picked(third, 3)])
     moved, seen_after = await read(client, seen_before[-1], {"movement"}, 2)
     await client.close()
 
@@ -142,11 +130,9 @@ async def test_the_floor_resumes_a_dropped_stream_and_misses_no_event(
             async for live in floor.follow(on_event):
                 states.append(live)
                 if live and len(states) == 1:
-                    await send(served.url, [confirmation(first, 1)])
+                    await send(served.url, [picked(first, 1)])
                 if not live:  # dropped: two picks happen before it comes back
-                    await send(
-                        served.url, [confirmation(second, 2), confirmation(third, 3)]
-                    )
+                    await send(served.url, [picked(second, 2), picked(third, 3)])
                     proxy.set_down(False)
 
         following = asyncio.create_task(follow())

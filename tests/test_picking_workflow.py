@@ -10,8 +10,11 @@ from terminal.device import Device, SignedIn
 from terminal.workflows.picking import PickingWorkflow, Step
 
 
-async def start(device: Device) -> tuple[SignedIn, PickingWorkflow]:
-    signed_in = await device.sign_in(badge="B1001")
+async def start(
+    device: Device, badge: str = "B1001"
+) -> tuple[SignedIn, PickingWorkflow]:
+    """Sign in by badge and open the next wave's picking flow."""
+    signed_in = await device.sign_in(badge=badge)
     wave = await device.next_wave(signed_in)
     assert wave is not None
     flow = PickingWorkflow(

@@ -8,22 +8,10 @@ from collections import Counter
 from sqlalchemy import Engine, select
 
 from stock_service import schema
-from terminal.device import Device, SignedIn
+from terminal.device import Device
 from terminal.workflows.picking import PickingWorkflow, Step
 from tests.conftest import Switchable
-
-
-async def start(device: Device, badge: str) -> tuple[SignedIn, PickingWorkflow]:
-    signed_in = await device.sign_in(badge=badge)
-    wave = await device.next_wave(signed_in)
-    assert wave is not None
-    flow = PickingWorkflow(
-        wave,
-        journal=device.journal,
-        master=device.master,
-        user_id=signed_in.operator.user_id,
-    )
-    return signed_in, flow
+from tests.test_picking_workflow import start
 
 
 def pick_line(flow: PickingWorkflow) -> int:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bench.service import confirmation
 from stock_service import schema
 from tests.conftest import DEVICE_TOKEN, Switchable
-from wire import API, DEVICE_HEADER, Confirmation
+from wire import API, DEVICE_HEADER
 
 
 async def session(http: httpx.AsyncClient, badge: str) -> dict[str, str]:
@@ -147,20 +149,9 @@ async def test_open_orders_become_waves_by_cut_off_and_priority(
     assert again.json()["wave_ids"] == []
 
 
-def pick(task: dict[str, Any], *, device: str, seq: int, user: int) -> dict[str, Any]:
-    return Confirmation(
-        op_id=f"{device}-{seq}",
-        device_id=device,
-        device_seq=seq,
-        user_id=user,
-        kind="pick",
-        task_id=task["task_id"],
-        location=task["location"],
-        product=task["sku"],
-        quantity=task["quantity"],
-        tote=task["tote"],
-        scanned_at="2026-01-05T09:00:00.000+00:00",
-    ).model_dump(mode="json")
+def pick(task: Any, *, device: str, seq: int, user: int) -> dict[str, Any]:
+    row = confirmation(SimpleNamespace(**task), device_id=device, seq=seq, user_id=user)
+    return row.model_dump(mode="json")
 
 
 async def test_a_line_picked_twice_moves_stock_twice_and_makes_a_return_task(

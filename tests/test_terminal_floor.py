@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from bench.service import LoopbackService
+from bench.service import LoopbackService, confirmation
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
@@ -23,7 +23,7 @@ from terminal.screens.floor import FloorScreen
 from terminal.screens.menu import MenuScreen
 from tests.conftest import DEVICE_TOKEN
 from tests.test_terminal_picking import feedback
-from wire import API, DEVICE_HEADER, Confirmation
+from wire import API, DEVICE_HEADER
 
 WAIT_LIMIT_S = 10.0  # a bound on waiting for the service, never a timing
 
@@ -84,27 +84,15 @@ def first_wave(engine: Engine) -> Any:
     return wave_id, tasks
 
 
-async def confirm(
-    url: str, task: Any, *, seq: int, kind: str = "pick", qty: int | None = None
-) -> None:
-    body = Confirmation(
-        op_id=f"floor-{seq}",
-        device_id="demo-1",
-        device_seq=seq,
-        user_id=1,
-        kind=kind,  # type: ignore[arg-type]
-        task_id=task.task_id,
-        location=task.location,
-        product=task.sku,
-        quantity=task.quantity if qty is None else qty,
-        tote=task.tote,
-        reason="empty" if kind == "short" else None,
-        scanned_at="2026-01-05T09:00:00.000+00:00",
-    ).model_dump(mode="json")
+async def confirm(url: str, task: Any, *, seq: int, **changes: Any) -> None:
+    body = confirmation(task, seq=seq, op_id=f"floor-{seq}", **changes)
     async with httpx.AsyncClient(
         base_url=url, headers={DEVICE_HEADER: DEVICE_TOKEN}
     ) as http:
-        answer = await http.post(f"{API}/confirmations", json={"confirmations": [body]})
+        answer = await http.post(
+            f"{API}/confirmations",
+            json={"confirmations": [body.model_dump(mode="json")]},
+        )
         answer.raise_for_status()
 
 
@@ -188,7 +176,7 @@ async def test_a_short_pick_appears_live_and_is_sent_to_recount(
     app = PickwiseApp(bench_terminal)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_floor(app, pilot)
-        await confirm(served.url, task, seq=1, kind="short", qty=1)
+        await confirm(served.url, task, seq=1, kind="short", quantity=1, reason="empty")
         await until(pilot, lambda: rows(screen, "exceptions"), "the short shown")
         short = rows(screen, "exceptions")[0]
         await pilot.press("3", "f5")

@@ -367,11 +367,7 @@ class PickingWorkflow:
         self.lot = self.serial = self.reason = None
 
     def _sku_of(self, reading: Reading) -> str | None:
-        if reading.kind == "product" and reading.gtin_14:
-            return self.master.sku_for_code(reading.gtin_14)
-        if reading.kind == "text" and reading.text:
-            return self.master.sku_for_code(reading.text)
-        return None
+        return sku_of(self.master, reading)
 
     def _expected(self, task: PickTask) -> str:
         return {
@@ -380,6 +376,16 @@ class PickingWorkflow:
             Step.QUANTITY: f"Scan {task.sku} or type a quantity.",
             Step.TOTE: f"Scan tote {task.tote}.",
         }.get(self.step, "")
+
+
+def sku_of(master: MasterData, reading: Reading) -> str | None:
+    """The product a scan names: by its GTIN, or by a code typed or scanned as
+    text (a stock code); None when master data knows neither."""
+    if reading.kind == "product" and reading.gtin_14:
+        return master.sku_for_code(reading.gtin_14)
+    if reading.kind == "text" and reading.text:
+        return master.sku_for_code(reading.text)
+    return None
 
 
 def _layout(master: MasterData) -> Layout | None:

@@ -9,6 +9,7 @@ from devices.barcode import Reading
 from offline_store.client import ServiceClient
 from offline_store.errors import Refused, Unreachable
 from offline_store.master import MasterData
+from terminal.workflows.picking import sku_of
 from wire import StockRow
 
 
@@ -35,7 +36,7 @@ class StockLookup:
         if reading.kind == "location" and reading.code:
             where, query = reading.code, {"location": reading.code}
         else:
-            sku = self._sku(reading)
+            sku = sku_of(self.master, reading)
             if sku is None:
                 return StockAnswer(
                     False, "Unknown barcode: scan a location or a product."
@@ -53,10 +54,3 @@ class StockLookup:
             return StockAnswer(True, f"Nothing on record for {where}.")
         total = sum(row.quantity for row in rows)
         return StockAnswer(True, f"{where}: {total} on hand.", rows)
-
-    def _sku(self, reading: Reading) -> str | None:
-        if reading.kind == "product" and reading.gtin_14:
-            return self.master.sku_for_code(reading.gtin_14)
-        if reading.kind == "text" and reading.text:
-            return self.master.sku_for_code(reading.text)
-        return None
