@@ -229,6 +229,23 @@ class ServiceClient:
         return response.json()
 
 
+class Link(httpx.AsyncBaseTransport):
+    """The device's network, with a switch that cuts it (the demo's Wi-Fi)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.down = False
+        """While True, every call fails as if the access point were gone."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("the network is switched off", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 def retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date)."""
     if not value:

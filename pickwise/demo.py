@@ -21,6 +21,7 @@ from typing import IO
 
 import httpx
 
+from offline_store.client import Link
 from pickwise import paths
 from pickwise.logs import log_to_file
 from pickwise.terminal_command import run_app
@@ -65,6 +66,7 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
                     device_id=DEMO_DEVICE,
                     server=server,
                     device_token=token,
+                    transport=Link(),
                 )
                 return run_app(device, demo=True, scanners=scanners)
         finally:
@@ -98,6 +100,7 @@ def _join(folder: Path, server: str, scanners: Scanners) -> int:
                 device_id=device_id,
                 server=server,
                 device_token=token,
+                transport=Link(),
             )
             return run_app(device, demo=True, scanners=scanners)
     print(f"pickwise demo: {MAX_HANDHELDS} handhelds are open already.")

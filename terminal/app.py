@@ -61,6 +61,8 @@ class PickwiseApp(App[int]):
         if demo:
             self.title = "pickwise demo"
             self.bind("f10", "quit_demo", description="Quit")
+            if device.link is not None:
+                self.bind("f11", "switch_network", description="Wi-Fi")
 
     def on_mount(self) -> None:
         self.theme = "ansi-dark"
@@ -207,3 +209,18 @@ class PickwiseApp(App[int]):
     def action_quit_demo(self) -> None:
         """Demo only: leave."""
         self.exit(0)
+
+    def action_switch_network(self) -> None:
+        """Demo only: take this handheld off the network, or back on."""
+        link = self.device.link
+        if link is None:
+            return
+        link.down = not link.down
+        self.notify(
+            "Offline now: keep working; what you confirm waits here."
+            if link.down
+            else "Back on the network: sending what waited.",
+            title="Demo Wi-Fi",
+            timeout=6,
+        )
+        self.device.sync.wake()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from offline_store.client import ServiceClient
+from offline_store.client import Link, ServiceClient
 from offline_store.errors import Refused, Unreachable
 from offline_store.journal import Journal, LocalWave, Operator
 from offline_store.master import MasterData
@@ -49,6 +49,8 @@ class Device:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
+        self.link = transport if isinstance(transport, Link) else None
+        """The network switch, where the device has one (the demo's)."""
         self.device_id = device_id
         self.journal = Journal(data_dir / "journal.db", device_id=device_id)
         self.master = MasterData(data_dir / "master.db")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from offline_store.client import Link
 from stock_service import schema
 from terminal.app import PickwiseApp
 from terminal.device import Device
 from terminal.screens.menu import MenuScreen
 from terminal.screens.pick import PickScreen
 from terminal.widgets.feedback_line import FeedbackLine
+from terminal.widgets.status_line import StatusLine
 from terminal.workflows.picking import Step
-from tests.conftest import Switchable, until
+from tests.conftest import DEVICE_TOKEN, Switchable, until
 
 
 @asynccontextmanager
@@ -144,3 +147,38 @@ async def test_wrong_product_keeps_the_step_and_names_the_expected_one(
         await scan(pilot, "85099B" if task.sku != "85099B" else "22423")
         assert screen.flow.step is Step.PRODUCT
         assert f"Scan {task.sku}" in feedback(app)
+
+
+async def test_the_demo_wifi_key_takes_the_handheld_offline_and_back(
+    tmp_path: Path, network: Switchable, engine: Engine
+) -> None:
+    device = Device(
+        data_dir=tmp_path / "demo-handheld",
+        device_id="demo-1",
+        server="http://service",
+        device_token=DEVICE_TOKEN,
+        transport=Link(network),
+    )
+    async with running(device, demo=True) as (app, pilot):
+        screen = await open_wave(app, pilot)
+        await pilot.press("f11")
+        await until(pilot, lambda: "OFFLINE" in status(app))
+        offline = status(app)
+        for _ in range(8):  # two lines of four steps
+            await pilot.press("f9")
+        assert screen.flow.done == 2
+        await until(pilot, lambda: "2 queued" in status(app))
+        with engine.connect() as conn:
+            assert conn.execute(select(schema.ledger)).all() == []
+
+        await pilot.press("f11")
+        await until(pilot, lambda: "online · 0 queued" in status(app))
+    await device.close()
+
+    assert "keep picking" in offline
+    with engine.connect() as conn:
+        assert len(conn.execute(select(schema.ledger)).all()) == 2
+
+
+def status(app: PickwiseApp) -> str:
+    return str(app.screen.query_one(StatusLine).render())
