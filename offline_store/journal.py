@@ -51,7 +51,8 @@ class LocalWave:
     totes: dict[str, str]
     tasks: list[PickTask]  # open tasks, in the order to visit them
     done: int  # tasks confirmed on this device
-    total: int
+    total: int  # those and the open ones; lines taken off this device do not count
+    shorts: int = 0  # of those confirmed here, the short ones
 
 
 class Journal:
@@ -227,13 +228,15 @@ class Journal:
                 )
                 open_tasks = [t for t in tasks if t["status"] == "open"]
                 if open_tasks:
+                    mine = [t for t in tasks if t["status"] in CONFIRMED]
                     return LocalWave(
                         wave_id=wave["wave_id"],
                         name=wave["name"],
                         totes=json.loads(wave["totes"]),
                         tasks=[_task(t) for t in open_tasks],
-                        done=len(tasks) - len(open_tasks),
-                        total=len(tasks),
+                        done=len(mine),
+                        total=len(mine) + len(open_tasks),
+                        shorts=sum(t["status"] == "short" for t in mine),
                     )
         return None
 

@@ -85,6 +85,11 @@ class SyncWorker:
         """Something was queued or the network came back: try now."""
         self._wake.set()
 
+    async def queued_now(self) -> None:
+        """Something was queued: tell the screen at once, not after the next
+        delivery, which may wait on a network that does not answer."""
+        await self._changed(online=self.online)
+
     async def run(self) -> None:
         """Drain forever: after success wait for a wake or the interval."""
         try:

@@ -53,24 +53,24 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
     token = ensure_demo(db_path)
     log_to_file(folder / "terminal.log")
 
-    with service_on_loopback(db_path, folder / "service.log") as server:
+    # The port of the last run, where handhelds that joined it look again.
+    marker = folder / SERVICE_FILE
+    last = marker.read_text().strip() if marker.exists() else ""
+    port = int(last.rpartition(":")[2]) if last.rpartition(":")[2].isdecimal() else 0
+    with service_on_loopback(db_path, folder / "service.log", port=port) as server:
         if server is None:
             print(f"The stock service did not start; see {folder / 'service.log'}")
             return 1
-        marker = folder / SERVICE_FILE
         marker.write_text(server + "\n")
-        try:
-            with _hold(folder, 1) or contextlib.nullcontext():
-                device = Device(
-                    data_dir=folder / "device",
-                    device_id=DEMO_DEVICE,
-                    server=server,
-                    device_token=token,
-                    transport=Link(),
-                )
-                return run_app(device, demo=True, scanners=scanners)
-        finally:
-            marker.unlink(missing_ok=True)
+        with _hold(folder, 1) or contextlib.nullcontext():
+            device = Device(
+                data_dir=folder / "device",
+                device_id=DEMO_DEVICE,
+                server=server,
+                device_token=token,
+                transport=Link(),
+            )
+            return run_app(device, demo=True, scanners=scanners)
 
 
 def _running(folder: Path) -> str | None:
@@ -121,12 +121,15 @@ def _hold(folder: Path, slot: int) -> IO[bytes] | None:
 
 
 @contextmanager
-def service_on_loopback(db_path: Path, log_path: Path) -> Iterator[str | None]:
-    """Run ``pickwise serve`` on a free loopback port for the ``with`` block.
+def service_on_loopback(
+    db_path: Path, log_path: Path, *, port: int = 0
+) -> Iterator[str | None]:
+    """Run ``pickwise serve`` on loopback for the ``with`` block: on ``port`` if
+    it is free, else on any free port.
 
     Yields the service's URL once it answers, or None if it did not start.
     """
-    port = _free_port()
+    port = _free_port(port)
     with log_path.open("ab") as log:
         service = subprocess.Popen(
             [
@@ -160,9 +163,12 @@ def _folder(override: str | None) -> Path:
     return paths.data_dir(override, "demo")
 
 
-def _free_port() -> int:
+def _free_port(wanted: int = 0) -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        try:
+            sock.bind(("127.0.0.1", wanted))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 

@@ -221,7 +221,7 @@ class _Batch:
                 quantity=extra,
                 floor_task="return",
             )
-        if c.kind == "short":
+        if c.kind == "short" and c.quantity < task["quantity"]:
             self._exception(
                 "short_pick",
                 c,
@@ -232,10 +232,7 @@ class _Batch:
             )
         if before != "cancelled":
             picked = earlier + c.quantity
-            if before == "open":
-                task["status"] = "picked" if c.kind == "pick" else "short"
-            else:
-                task["status"] = "picked" if picked >= task["quantity"] else "short"
+            task["status"] = "picked" if picked >= task["quantity"] else "short"
             task["picked_qty"] = picked
             task["picked_by"] = c.user_id
             self.tasks_done[task["task_id"]] = task
@@ -417,18 +414,27 @@ def raise_exception(
     return exception_id
 
 
+RETURNABLE = ("double_pick", "picked_after_cancel", "cancelled_with_picks")
+"""Exceptions about items that left their location and must go back."""
+
+
 def add_floor_task(
-    conn: Connection, kind: str, exception: dict[str, Any], exception_id: int
+    conn: Connection,
+    kind: str,
+    exception: dict[str, Any],
+    exception_id: int,
+    *,
+    at: str | None = None,
 ) -> dict[str, Any]:
     """A return or recount at the exception's location; the task as published."""
     task = {
         "kind": kind,
         "sku": exception["sku"],
         "location": exception["location"],
-        "quantity": exception["quantity"],
+        "quantity": exception["quantity"] if kind == "return" else None,
         "exception_id": exception_id,
         "status": "open",
-        "created_at": exception["created_at"],
+        "created_at": at or exception["created_at"],
     }
     task_id = conn.execute(
         insert(schema.floor_tasks).returning(schema.floor_tasks.c.id), task

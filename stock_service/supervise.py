@@ -20,7 +20,7 @@ from sqlalchemy import Connection, case, func, select, update
 
 from routing import Layout, UnknownLocationError, layout_from_dict, walked_m
 from stock_service import events, schema
-from stock_service.confirm import add_floor_task, now
+from stock_service.confirm import RETURNABLE, add_floor_task, now, raise_exception
 from stock_service.http import (
     DeviceDep,
     EngineDep,
@@ -266,6 +266,10 @@ def assign(
         if wave.status not in ("released", "assigned", "held"):
             raise Refused(409, "wave_closed", f"{wave.name} is {wave.status}.")
         target = _assignee(conn, body)
+        if target.user_id == wave.assigned_to:
+            raise Refused(
+                409, "same_picker", f"{wave.name} is {target.display_name}'s already."
+            )
         before = _user_name(conn, wave.assigned_to)
         conn.execute(
             update(schema.waves)
@@ -283,7 +287,7 @@ def assign(
             "wave",
             {
                 "wave_id": wave_id,
-                "status": "assigned",
+                "status": "held" if wave.status == "held" else "assigned",
                 "assigned_to": target.user_id,
                 "from_user": wave.assigned_to,
             },
@@ -319,15 +323,12 @@ def wave_action(
             .where(schema.waves.c.wave_id == wave_id)
             .values(status=status)
         )
+        published: list[tuple[str, dict[str, Any]]] = []
         if action == "cancel":
-            t = schema.pick_tasks.c
-            conn.execute(
-                update(schema.pick_tasks)
-                .where(t.wave_id == wave_id, t.status == "open")
-                .values(status="cancelled")
-            )
+            _cancel_lines(conn, wave, user, at, published)
         _audit(conn, user, device_id, action, wave.name, f"was {wave.status}", at)
-        events.publish(conn, "wave", {"wave_id": wave_id, "status": status}, at)
+        published.insert(0, ("wave", {"wave_id": wave_id, "status": status}))
+        events.publish_all(conn, published, at)
         return summaries(conn, [wave_id])[0]
 
 
@@ -357,6 +358,13 @@ def resolve(
                 raise Refused(
                     409, "no_location", "This exception names no product and place."
                 )
+            if body.action == "return" and row.kind not in RETURNABLE:
+                raise Refused(
+                    409,
+                    "nothing_to_return",
+                    f"A {row.kind.replace('_', ' ')} took nothing to return;"
+                    " accept it or have it recounted.",
+                )
             has_task = conn.execute(
                 select(schema.floor_tasks.c.id).where(
                     schema.floor_tasks.c.exception_id == exception_id,
@@ -364,7 +372,9 @@ def resolve(
                 )
             ).first()
             if has_task is None:
-                task = add_floor_task(conn, body.action, row._asdict(), exception_id)
+                task = add_floor_task(
+                    conn, body.action, row._asdict(), exception_id, at=at
+                )
                 published.append(("floor_task", task))
         conn.execute(
             update(schema.exceptions)
@@ -393,6 +403,46 @@ def resolve(
 
 
 # Helpers
+
+
+def _cancel_lines(
+    conn: Connection,
+    wave: Any,
+    user: Any,
+    at: str,
+    published: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Cancel a wave's open lines; what was picked already goes back to stock.
+
+    Its orders are open again, to be waved anew; each line already in a tote
+    becomes an exception with a task to return the items to their location.
+    """
+    t = schema.pick_tasks.c
+    conn.execute(
+        update(schema.pick_tasks)
+        .where(t.wave_id == wave.wave_id, t.status == "open")
+        .values(status="cancelled")
+    )
+    picked = conn.execute(
+        select(schema.pick_tasks).where(t.wave_id == wave.wave_id, t.picked_qty > 0)
+    ).all()
+    for line in picked:
+        exception = {
+            "kind": "cancelled_with_picks",
+            "task_id": line.task_id,
+            "op_id": None,
+            "detail": f"{line.picked_qty} × {line.sku} picked into {line.tote} for"
+            f" {wave.name}, which was cancelled: return them to {line.location}.",
+            "status": "open",
+            "created_at": at,
+            "wave_id": wave.wave_id,
+            "user_id": user.user_id,
+            "sku": line.sku,
+            "location": line.location,
+            "quantity": line.picked_qty,
+            "floor_task": "return",
+        }
+        raise_exception(conn, exception, published)
 
 
 def summaries(conn: Connection, wave_ids: list[int]) -> list[WaveSummary]:

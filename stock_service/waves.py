@@ -92,9 +92,22 @@ def _fits(cart: Cart, lines: int, totes: int, max_lines: int) -> bool:
 
 
 def open_orders(conn: Connection) -> list[OpenOrder]:
-    """Orders with lines, none of them in a wave, oldest first."""
-    o, ol, t = schema.orders.c, schema.order_lines.c, schema.pick_tasks.c
-    waved = select(t.order_id).distinct()
+    """Orders with lines, none of them in a wave that stands, oldest first.
+
+    An order of a cancelled wave is open again.
+    """
+    o, ol, t, w = (
+        schema.orders.c,
+        schema.order_lines.c,
+        schema.pick_tasks.c,
+        schema.waves.c,
+    )
+    waved = (
+        select(t.order_id)
+        .join(schema.waves, w.wave_id == t.wave_id)
+        .where(w.status != "cancelled")
+        .distinct()
+    )
     rows = conn.execute(
         select(o.order_id, o.cutoff, o.priority, o.placed_at, func.count(ol.id))
         .join(schema.order_lines)

@@ -31,6 +31,9 @@ from terminal.workflows.supervising import Supervision
 
 log = logging.getLogger("terminal")
 
+NOTICE_S = 15
+"""Seconds a notice about someone's work stays; it covers the status line."""
+
 
 class PickwiseApp(App[int]):
     """Full-screen, keyboard only; a picker cannot quit it."""
@@ -117,6 +120,7 @@ class PickwiseApp(App[int]):
 
     def _signed_out(self, _result: None) -> None:
         self.signed_in = None
+        self.clear_notifications()  # the next person need not read them
 
     def open_floor(self, signed_in: SignedIn) -> None:
         """Show a supervisor the floor, live."""
@@ -184,13 +188,18 @@ class PickwiseApp(App[int]):
                 rejection.message,
                 title="Not accepted by the stock service",
                 severity="error",
-                timeout=30,
+                timeout=NOTICE_S,
+                markup=False,
             )
         notices = await asyncio.to_thread(self.device.journal.unseen_notices, user_id)
         for notice in notices:
             self.bell()
             self.notify(
-                notice, title="Your work changed", severity="warning", timeout=30
+                notice,
+                title="Your work changed",
+                severity="warning",
+                timeout=NOTICE_S,
+                markup=False,
             )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -201,6 +210,7 @@ class PickwiseApp(App[int]):
                 f"{event.worker.name} failed: {event.worker.error}",
                 severity="error",
                 timeout=10,
+                markup=False,
             )
 
     def action_ignore(self) -> None:

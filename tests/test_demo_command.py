@@ -80,3 +80,19 @@ async def test_a_second_demo_joins_the_running_one_as_another_handheld(
         await device.close()
     assert held is not None
     held.close()
+
+
+def test_a_restarted_demo_serves_where_its_handhelds_look_for_it(
+    running_demo: tuple[Path, str], demo_template: Path, tmp_path: Path
+) -> None:
+    _, url = running_demo
+    port = int(url.rpartition(":")[2])
+    copy = tmp_path / "other.db"
+    shutil.copy(demo_template, copy)
+
+    # The port is taken by the running service: another one goes elsewhere.
+    with service_on_loopback(copy, tmp_path / "s.log", port=port) as elsewhere:
+        assert elsewhere is not None and elsewhere != url
+        free = int(elsewhere.rpartition(":")[2])
+    with service_on_loopback(copy, tmp_path / "s.log", port=free) as again:
+        assert again == elsewhere

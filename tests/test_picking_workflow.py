@@ -107,3 +107,40 @@ async def test_a_scan_while_a_reason_is_asked_keeps_the_question(
     answer = flow.scan(interpret(task.location))
     assert not answer.ok and "reason" in answer.message
     assert flow.step is Step.REASON
+
+
+async def test_f3_with_the_full_quantity_offered_asks_how_many_are_here(
+    device: Device,
+) -> None:
+    _, flow = await start(device)
+    task = next(t for t in flow.queue if t.quantity > 1)
+    while flow.task is not task:
+        flow.skip()
+    flow.enter(task.location)
+    flow.enter(flow.expected_scan())
+
+    asked = flow.short()
+    assert flow.step is Step.QUANTITY and "How many are here?" in asked.message
+    flow.enter(str(task.quantity - 1))
+    assert flow.step is Step.REASON
+    back = flow.back()
+    assert back is not None and back.ok
+    assert (flow.step, flow.quantity) == (Step.QUANTITY, task.quantity)
+
+
+async def test_an_expired_item_or_a_second_lot_is_not_taken(device: Device) -> None:
+    _, flow = await start(device)
+    task = next(t for t in flow.queue if t.quantity > 1)
+    while flow.task is not task:
+        flow.skip()
+    gtin = device.master.gtin_for(task.sku)
+    flow.enter(task.location)
+
+    expired = flow.scan(interpret(f"]C101{gtin}17200101"))
+    first = flow.scan(interpret(f"]C101{gtin}10LOTA1"))
+    other = flow.scan(interpret(f"]C101{gtin}10LOTB2"))
+
+    assert not expired.ok and "Expired 2020-01-01" in expired.message
+    assert first.ok and flow.lot == "LOTA1"
+    assert not other.ok and "one lot per line" in other.message
+    assert flow.quantity == task.quantity and flow.lot == "LOTA1"

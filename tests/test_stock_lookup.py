@@ -50,10 +50,12 @@ async def test_stock_lookup_says_plainly_when_it_cannot_answer(
         location = conn.execute(select(schema.locations.c.code).limit(1)).scalar_one()
 
     unknown = await lookup.look(interpret("12345670"))
+    nowhere = await lookup.look(interpret("99-99-9"))
     network.down = True
     offline = await lookup.look(interpret(location))
 
     assert not unknown.ok and "Unknown barcode" in unknown.message
+    assert not nowhere.ok and nowhere.message == "No location 99-99-9 here."
     assert not offline.ok and "cannot be reached" in offline.message
 
 

@@ -75,8 +75,12 @@ async def test_a_supervisor_reassigns_by_badge_and_it_is_audited(
         f"{API}/waves/{wave_id}/assign", json={"badge": "B1002"}, headers=boss
     )
 
+    again = await http.post(
+        f"{API}/waves/{wave_id}/assign", json={"badge": "B1002"}, headers=boss
+    )
     assert answer.status_code == 200
     assert answer.json()["assigned_name"] == "Robin Runner"
+    assert again.status_code == 409 and "Robin Runner's already" in again.text
     with engine.connect() as conn:
         audit = conn.execute(select(schema.audit)).one()
     assert (audit.user_id, audit.device_id, audit.action) == (4, "demo-1", "assign")
@@ -294,3 +298,104 @@ async def test_every_listing_answers_with_its_documented_model(
     for path in paths:
         answer = await http.get(path, headers=boss)
         assert answer.status_code in (200, 204), (path, answer.text)
+
+
+async def test_nothing_is_sent_back_for_a_short_pick(
+    http: httpx.AsyncClient, engine: Engine
+) -> None:
+    boss = await session(http, "B3001")
+    task = first_line(engine, more_than=1)
+    short = pick(task, device="demo-1", seq=1, user=1) | {
+        "kind": "short",
+        "quantity": 0,
+        "reason": "empty",
+    }
+    await http.post(f"{API}/confirmations", json={"confirmations": [short]})
+    (exception,) = (await http.get(f"{API}/exceptions", headers=boss)).json()
+
+    answer = await http.post(
+        f"{API}/exceptions/{exception['id']}/resolve",
+        json={"action": "return"},
+        headers=boss,
+    )
+
+    assert answer.status_code == 409
+    assert answer.json()["type"] == "nothing_to_return"
+    assert count(engine, schema.floor_tasks) == 0
+
+
+async def test_a_short_with_everything_found_is_a_pick(
+    http: httpx.AsyncClient, engine: Engine
+) -> None:
+    boss = await session(http, "B3001")
+    task = first_line(engine, more_than=1)
+    full = pick(task, device="demo-1", seq=1, user=1) | {
+        "kind": "short",
+        "reason": "not_found",
+    }
+    await http.post(f"{API}/confirmations", json={"confirmations": [full]})
+
+    assert (await http.get(f"{API}/exceptions", headers=boss)).json() == []
+    t = schema.pick_tasks.c
+    assert (
+        count(
+            engine,
+            schema.pick_tasks,
+            t.task_id == task["task_id"],
+            t.status == "picked",
+        )
+        == 1
+    )
+
+
+async def test_cancelling_a_picked_wave_returns_its_items_and_reopens_its_orders(
+    http: httpx.AsyncClient, engine: Engine
+) -> None:
+    boss = await session(http, "B3001")
+    task = first_line(engine, more_than=0)
+    await http.post(
+        f"{API}/confirmations",
+        json={"confirmations": [pick(task, device="demo-1", seq=1, user=1)]},
+    )
+
+    await http.post(f"{API}/waves/{task['wave_id']}/cancel", headers=boss)
+    built = (await http.post(f"{API}/waves/build", json={}, headers=boss)).json()
+
+    (returned,) = (await http.get(f"{API}/floor-tasks")).json()
+    assert (returned["kind"], returned["location"], returned["quantity"]) == (
+        "return",
+        task["location"],
+        task["quantity"],
+    )
+    with engine.connect() as conn:
+        orders = set(
+            conn.execute(
+                select(schema.pick_tasks.c.order_id).where(
+                    schema.pick_tasks.c.wave_id == task["wave_id"]
+                )
+            ).scalars()
+        )
+        rewaved = set(
+            conn.execute(
+                select(schema.pick_tasks.c.order_id).where(
+                    schema.pick_tasks.c.wave_id.in_(built["wave_ids"])
+                )
+            ).scalars()
+        )
+    assert orders <= rewaved
+    assert built["orders_waved"] == 24 + len(orders)
+
+
+def first_line(engine: Engine, *, more_than: int) -> dict[str, Any]:
+    """The first line of Pat's wave wanting more than ``more_than`` items."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(schema.pick_tasks)
+            .where(
+                schema.pick_tasks.c.wave_id == picker1_wave(engine),
+                schema.pick_tasks.c.quantity > more_than,
+            )
+            .order_by(schema.pick_tasks.c.seq)
+        ).first()
+    assert row is not None
+    return dict(row._mapping)

@@ -96,7 +96,7 @@ async def confirm(url: str, task: Any, *, seq: int, **changes: Any) -> None:
         answer.raise_for_status()
 
 
-@pytest.mark.parametrize(("size", "columns"), [((40, 16), 3), ((120, 40), 11)])
+@pytest.mark.parametrize(("size", "columns"), [((40, 16), 4), ((120, 40), 11)])
 async def test_the_floor_lists_waves_in_progress_first_at_both_sizes(
     bench_terminal: Device, engine: Engine, size: tuple[int, int], columns: int
 ) -> None:

@@ -61,7 +61,10 @@ class AssignScreen(ModalScreen[Choice | None]):
     def on_mount(self) -> None:
         # The entry keeps the focus, so a scanner typing into the terminal lands
         # there; the arrows move through the list.
-        self.query_one(OptionList).highlighted = 0 if self.pickers else None
+        others = [p.user_id != self.wave.assigned_to for p in self.pickers]
+        self.query_one(OptionList).highlighted = (
+            others.index(True) if True in others else None
+        )
         self.query_one(ScanEntry).focus()
 
     def on_scanned(self, message: Scanned) -> None:

@@ -30,6 +30,8 @@ WIDE = 80
 TABS = ("waves", "pickers", "exceptions")
 WAVE_KEYS = {"assign", "hold", "release", "cancel", "build"}
 EXCEPTION_KEYS = {"accept", "recount", "return_stock"}
+SHORT_STATUS = {"assigned": "on", "released": "next", "held": "HELD"}
+"""A wave's status in the four columns a handheld has for it."""
 WAVE_FIGURES = [
     "Status",
     "Left",
@@ -168,7 +170,8 @@ class FloorScreen(Screen[None]):
     def _columns(self) -> None:
         wide = self.wide
         heads = {
-            "waves": ["Wave", "Progress", "Picker"] + (WAVE_FIGURES if wide else []),
+            "waves": ["Wave", "Progress", "Picker"]
+            + (WAVE_FIGURES if wide else ["St"]),
             "pickers": ["Picker", "Wave", "At"]
             + (["Last pick", "Lines 1 h", "Pace"] if wide else []),
             "exceptions": ["Kind", "Where", "Qty"] + (["Detail"] if wide else []),
@@ -196,6 +199,8 @@ class FloorScreen(Screen[None]):
             Text(f"{bar} {done}/{w.lines}"),
             Text(w.assigned_name or "-"),
         ]
+        if not self.wide:
+            return [*cells, Text(SHORT_STATUS.get(w.status, w.status[:4]))]
         if self.wide:
             saving = ""
             if w.planned_length_m and w.sshape_length_m:

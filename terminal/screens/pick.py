@@ -29,6 +29,7 @@ class PickScreen(Screen[None]):
         Binding("f2", "skip", "Skip"),
         Binding("f3", "short", "Short"),
         Binding("f9", "demo_scan", "Demo"),
+        Binding("escape", "back", "Back", show=False),
     ]
 
     def __init__(self, flow: PickingWorkflow) -> None:
@@ -80,7 +81,9 @@ class PickScreen(Screen[None]):
         feedback = await asyncio.to_thread(step, entry)
         self.answer(feedback)
         if self.flow.done != done:
-            self.app.device.sync.wake()  # type: ignore[attr-defined]
+            sync = self.app.device.sync  # type: ignore[attr-defined]
+            sync.wake()
+            await sync.queued_now()
 
     async def refresh_work(self) -> None:
         """The service changed this picker's work: drop what is no longer theirs."""
@@ -138,6 +141,12 @@ class PickScreen(Screen[None]):
     async def action_skip(self) -> None:
         """Send this line to the end."""
         self.answer(await asyncio.to_thread(self.flow.skip))
+
+    def action_back(self) -> None:
+        """Esc: not short after all."""
+        feedback = self.flow.back()
+        if feedback is not None:
+            self.answer(feedback)
 
     def action_short(self) -> None:
         """Fewer items here than wanted."""

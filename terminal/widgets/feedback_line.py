@@ -7,10 +7,10 @@ from textual.widgets import Static
 
 
 class FeedbackLine(Static):
-    """One or two lines of feedback; scan text is shown literally, never styled."""
+    """Up to three lines of feedback; scan text is shown literally, never styled."""
 
     DEFAULT_CSS = """
-    FeedbackLine { height: auto; max-height: 2; width: 1fr; }
+    FeedbackLine { height: auto; max-height: 3; width: 1fr; }
     FeedbackLine.-good { background: ansi_green; color: ansi_black; }
     FeedbackLine.-bad {
         background: ansi_red; color: ansi_bright_white; text-style: bold;

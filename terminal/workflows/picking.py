@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 from devices.barcode import Reading, interpret
@@ -87,7 +88,7 @@ class PickingWorkflow:
         self.queue: list[PickTask] = list(wave.tasks)
         self.done = wave.done
         self.total = wave.total
-        self.shorts = 0
+        self.shorts = wave.shorts
         self.step = Step.LOCATION if self.queue else Step.DONE
         self.quantity = 0
         self.counting = False
@@ -96,6 +97,7 @@ class PickingWorkflow:
         self.reason: str | None = None
         self.last_location: str | None = None
         self.skipped: set[int] = set()
+        self.before_short = Step.LOCATION
         self.layout = _layout(master)
 
     # What the screen shows
@@ -119,12 +121,14 @@ class PickingWorkflow:
         """What to do now, in a few words."""
         task = self.task
         if task is None or self.step is Step.DONE:
+            if not self.done:
+                return "Nothing left here for you"
             return "Wave done: take the cart to packing"
         return {
             Step.LOCATION: "Scan location (or type check digits)",
             Step.PRODUCT: f"Scan product {task.sku}",
             Step.QUANTITY: f"Enter = {self.quantity}, or scan again to count",
-            Step.REASON: "Why short? Type 1-4",
+            Step.REASON: "Why short? Type 1-4 (Esc: not short)",
             Step.TOTE: f"Put {self.quantity} in tote {task.tote}, scan it",
         }[self.step]
 
@@ -187,14 +191,38 @@ class PickingWorkflow:
         return Feedback(True, f"Skipped {task.sku}: it comes back at the end.")
 
     def short(self) -> Feedback:
-        """Report that fewer items are here than wanted."""
+        """Report that fewer items are here than wanted.
+
+        Before the product is scanned none are here; while counting, the count
+        so far is what is here; with the quantity offered, the picker types it.
+        """
         task = self.task
         if task is None or self.step in (Step.DONE, Step.REASON):
             return Feedback(False, "Nothing to short here.")
+        if self.step is Step.QUANTITY and not self.counting:
+            return Feedback(
+                True, f"How many are here? Type fewer than {task.quantity}, then Enter."
+            )
+        if self.step is Step.QUANTITY and self.quantity >= task.quantity:
+            return Feedback(
+                False, f"All {task.quantity} are counted: nothing is short."
+            )
         if self.step is not Step.QUANTITY:
             self.quantity = 0
+        self.before_short = self.step
         self.step = Step.REASON
         return Feedback(True, f"Short: {self.quantity} of {task.quantity}. Why?")
+
+    def back(self) -> Feedback | None:
+        """Esc: not short after all; back to where the picker was."""
+        task = self.task
+        if task is None or self.step is not Step.REASON:
+            return None
+        self.reason = None
+        self.step = self.before_short
+        if self.step is Step.QUANTITY and not self.counting:
+            self.quantity = task.quantity
+        return Feedback(True, f"Not short. {self._expected(task)}")
 
     def refresh(self) -> Feedback | None:
         """Drop the lines the service took off this device (a wave given to
@@ -262,6 +290,18 @@ class PickingWorkflow:
             )
         if sku != task.sku:
             return Feedback(False, f"That is {sku}, not {task.sku}. Scan {task.sku}.")
+        if reading.expiry and reading.expiry < date.today().isoformat():
+            return Feedback(
+                False,
+                f"Expired {reading.expiry}: leave it. Take one of a newer lot,"
+                " or F3 if there is none.",
+            )
+        if self.lot and reading.lot and reading.lot != self.lot:
+            return Feedback(
+                False,
+                f"Lot {reading.lot}, but this line counts lot {self.lot}: put it"
+                " back; one lot per line (Enter takes what is counted).",
+            )
         self.lot = reading.lot or self.lot
         self.serial = reading.serial or self.serial
         if self.step is Step.PRODUCT:
@@ -283,6 +323,7 @@ class PickingWorkflow:
             )
         self.quantity = quantity
         if quantity < task.quantity:
+            self.before_short = Step.QUANTITY
             self.step = Step.REASON
             return Feedback(True, f"Short: {quantity} of {task.quantity}. Why?")
         self.step = Step.TOTE

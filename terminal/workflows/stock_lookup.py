@@ -34,6 +34,8 @@ class StockLookup:
         if reading.kind == "error":
             return StockAnswer(False, reading.message or "That scan cannot be read.")
         if reading.kind == "location" and reading.code:
+            if self.master.location(reading.code) is None:
+                return StockAnswer(False, f"No location {reading.code} here.")
             where, query = reading.code, {"location": reading.code}
         else:
             sku = sku_of(self.master, reading)
