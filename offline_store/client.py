@@ -68,6 +68,10 @@ class ServiceClient:
         body = request.model_dump(exclude_none=True)
         return Session.model_validate(await self._call("POST", "/sessions", json=body))
 
+    async def sign_out(self, token: str) -> None:
+        """End a session at the service; its token works no more."""
+        await self._call("DELETE", "/sessions", token=token)
+
     async def next_work(self, token: str) -> Wave | None:
         """The signed-in operator's wave, or None when there is no work."""
         data = await self._call("GET", "/work/next", token=token)

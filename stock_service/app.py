@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
     FastAPI,
+    Header,
     Query,
     Request,
     Response,
@@ -65,6 +67,11 @@ async def _refused(_request: Request, exc: Refused) -> JSONResponse:
 
 router = APIRouter()
 
+PIN_TRIES = 5
+PIN_LOCK = timedelta(minutes=15)
+SESSION_LENGTH = timedelta(hours=12)
+"""A session lasts a long shift; then the operator signs in again."""
+
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
@@ -73,29 +80,32 @@ def healthz() -> dict[str, str]:
 
 @router.post(f"{API}/sessions", response_model=Session)
 def sign_in(engine: EngineDep, body: SessionRequest, device_id: DeviceDep) -> Session:
-    """Sign in with a badge, or with a user name and PIN."""
-    users = schema.users.c
-    with engine.connect() as conn:
-        if body.badge:
-            user = conn.execute(
-                select(schema.users).where(users.badge == body.badge)
-            ).first()
-            if user is None:
-                raise Refused(401, "badge_unknown", "This badge is not known.")
-        else:
-            user = conn.execute(
-                select(schema.users).where(users.user_name == (body.user or ""))
-            ).first()
-            if user is None or not pin_matches(body.pin or "", user.pin_hash):
-                raise Refused(401, "wrong_pin", "Wrong user or PIN.")
+    """Sign in with a badge, or with a user name and PIN.
+
+    After ``PIN_TRIES`` wrong PINs in a row a user's PIN sign-in is locked for
+    ``PIN_LOCK``; a badge still works, and a right PIN afterwards starts over.
+    """
+    at = now()
+    with engine.begin() as conn:
+        user = (
+            _badge_user(conn, body.badge) if body.badge else _pin_user(conn, body, at)
+        )
+    if user is None:  # refused once the wrong PIN is counted
+        raise Refused(401, "wrong_pin", "Wrong user or PIN.")
     token = new_token()
     with engine.begin() as conn:
+        conn.execute(
+            update(schema.users)
+            .where(schema.users.c.user_id == user.user_id)
+            .values(failed_pins=0, locked_until=None)
+        )
         conn.execute(
             insert(schema.sessions).values(
                 token_hash=token_hash(token),
                 user_id=user.user_id,
                 device_id=device_id,
-                created_at=now(),
+                created_at=at,
+                expires_at=_later(at, SESSION_LENGTH),
             )
         )
     return Session(
@@ -105,6 +115,70 @@ def sign_in(engine: EngineDep, body: SessionRequest, device_id: DeviceDep) -> Se
         display_name=user.display_name,
         role=user.role,
     )
+
+
+def _badge_user(conn: Any, badge: str) -> Any:
+    user = conn.execute(
+        select(schema.users).where(schema.users.c.badge == badge)
+    ).first()
+    if user is None:
+        raise Refused(401, "badge_unknown", "This badge is not known.")
+    return user
+
+
+def _pin_user(conn: Any, body: SessionRequest, at: str) -> Any:
+    """The user whose PIN this is; None (the miss counted) when it is not."""
+    user = conn.execute(
+        select(schema.users).where(schema.users.c.user_name == (body.user or ""))
+    ).first()
+    if user is not None and (user.locked_until or "") > at:
+        raise Refused(
+            423,
+            "locked",
+            f"Too many wrong PINs for {user.user_name}: try again at"
+            f" {user.locked_until[11:16]} or ask a supervisor.",
+        )
+    if user is not None and pin_matches(body.pin or "", user.pin_hash):
+        return user
+    if user is not None:
+        _wrong_pin(conn, user, at)
+    return None
+
+
+@router.delete(f"{API}/sessions", status_code=204)
+def sign_out(
+    engine: EngineDep,
+    device_id: DeviceDep,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    """End the caller's session: its token works no more."""
+    token = (authorization or "").removeprefix("Bearer ")
+    s = schema.sessions.c
+    with engine.begin() as conn:
+        conn.execute(
+            update(schema.sessions)
+            .where(
+                s.token_hash == token_hash(token),
+                s.device_id == device_id,
+                s.ended_at.is_(None),
+            )
+            .values(ended_at=now())
+        )
+    return Response(status_code=204)
+
+
+def _wrong_pin(conn: Any, user: Any, at: str) -> None:
+    failed = user.failed_pins + 1
+    locked = _later(at, PIN_LOCK) if failed >= PIN_TRIES else None
+    conn.execute(
+        update(schema.users)
+        .where(schema.users.c.user_id == user.user_id)
+        .values(failed_pins=0 if locked else failed, locked_until=locked)
+    )
+
+
+def _later(at: str, span: timedelta) -> str:
+    return (datetime.fromisoformat(at) + span).isoformat(timespec="milliseconds")
 
 
 @router.get(f"{API}/master/{{kind}}", response_model=MasterPage)

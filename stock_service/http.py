@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 
 from stock_service import schema
 from stock_service.auth import token_hash
+from stock_service.confirm import now
 from wire import DEVICE_HEADER
 
 
@@ -64,6 +65,11 @@ def operator(
             .where(
                 schema.sessions.c.token_hash == token_hash(token),
                 schema.sessions.c.device_id == device_id,
+                schema.sessions.c.ended_at.is_(None),
+                or_(
+                    schema.sessions.c.expires_at.is_(None),
+                    schema.sessions.c.expires_at > now(),
+                ),
             )
         ).first()
     if user is None:

@@ -96,6 +96,8 @@ users = Table(
     Column("badge", String(64), nullable=False, unique=True),
     Column("pin_hash", String(256), nullable=False),
     Column("role", String(16), nullable=False),
+    Column("failed_pins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", String(32), nullable=True),  # PIN sign-in refused till
 )
 
 devices = Table(
@@ -113,6 +115,8 @@ sessions = Table(
     Column("user_id", ForeignKey("users.user_id"), nullable=False),
     Column("device_id", ForeignKey("devices.device_id"), nullable=False),
     Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=True),  # none: sessions of old
+    Column("ended_at", String(32), nullable=True),  # signed out
 )
 
 waves = Table(

@@ -4,6 +4,7 @@ failures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from textual.app import App
@@ -11,6 +12,7 @@ from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
 from devices.barcode import GS, interpret
+from offline_store.errors import Refused, Unreachable
 from offline_store.sync import SyncState
 from terminal.device import Device, SignedIn
 from terminal.scanners import (
@@ -119,8 +121,17 @@ class PickwiseApp(App[int]):
         self._tell_rejections()
 
     def _signed_out(self, _result: None) -> None:
-        self.signed_in = None
+        signed_in, self.signed_in = self.signed_in, None
         self.clear_notifications()  # the next person need not read them
+        if signed_in is not None and signed_in.token is not None:
+            self.run_worker(
+                self._end_session(signed_in.token), name="sign-out", group="sign-out"
+            )
+
+    async def _end_session(self, token: str) -> None:
+        """Tell the service; offline, the session simply runs out later."""
+        with contextlib.suppress(Unreachable, Refused):
+            await self.device.client.sign_out(token)
 
     def open_floor(self, signed_in: SignedIn) -> None:
         """Show a supervisor the floor, live."""

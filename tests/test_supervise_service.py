@@ -399,3 +399,33 @@ def first_line(engine: Engine, *, more_than: int) -> dict[str, Any]:
         ).first()
     assert row is not None
     return dict(row._mapping)
+
+
+async def test_five_wrong_pins_lock_the_pin_but_not_the_badge(
+    http: httpx.AsyncClient,
+) -> None:
+    tries = [
+        await http.post(f"{API}/sessions", json={"user": "picker1", "pin": "0000"})
+        for _ in range(5)
+    ]
+    right_pin = await http.post(
+        f"{API}/sessions", json={"user": "picker1", "pin": "1234"}
+    )
+    badge = await http.post(f"{API}/sessions", json={"badge": "B1001"})
+
+    assert {t.status_code for t in tries} == {401}
+    assert right_pin.status_code == 423
+    assert "Too many wrong PINs for picker1" in right_pin.json()["detail"]
+    assert badge.status_code == 200
+
+
+async def test_a_signed_out_session_opens_nothing_more(
+    http: httpx.AsyncClient,
+) -> None:
+    picker = await session(http, "B1001")
+    before = await http.get(f"{API}/work/next", headers=picker)
+    out = await http.delete(f"{API}/sessions", headers=picker)
+    after = await http.get(f"{API}/work/next", headers=picker)
+
+    assert before.status_code == 200 and out.status_code == 204
+    assert after.status_code == 401 and after.json()["type"] == "signed_out"

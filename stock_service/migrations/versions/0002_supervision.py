@@ -1,5 +1,6 @@
-"""Supervision: order and wave priority and cut-off, who picked a line, exceptions with
-their resolution, floor tasks (return, recount), the audit trail and events.
+"""Supervision: PIN lock-out and session ends, order and wave priority and
+cut-off, who picked a line, exceptions with their resolution, floor tasks
+(return, recount), the audit trail and events.
 
 Revision ID: 0002
 Revises: 0001
@@ -15,6 +16,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "users",
+        sa.Column("failed_pins", sa.Integer(), server_default="0", nullable=False),
+    )
+    op.add_column(
+        "users", sa.Column("locked_until", sa.String(length=32), nullable=True)
+    )
+    op.add_column(
+        "sessions", sa.Column("expires_at", sa.String(length=32), nullable=True)
+    )
+    op.add_column(
+        "sessions", sa.Column("ended_at", sa.String(length=32), nullable=True)
+    )
     op.add_column(
         "orders",
         sa.Column("priority", sa.Integer(), server_default="0", nullable=False),
