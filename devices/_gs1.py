@@ -130,7 +130,32 @@ def _elements(
                 decimal=string.decimal,
             )
         )
-    return elements
+    _refuse_contradictions(elements)
+    once = {(e.ai, e.value): e for e in reversed(elements)}  # a repeat adds nothing
+    return [e for e in elements if once[(e.ai, e.value)] is e]
+
+
+def _refuse_contradictions(elements: Sequence[Element]) -> None:
+    """One AI twice with two values, or one measure in two decimal places
+    (3102 and 3103), leaves it open which is meant (GS1 General Specifications,
+    the rules for repeated and mutually exclusive AIs)."""
+    seen: dict[str, str] = {}
+    measures: dict[str, str] = {}
+    for element in elements:
+        ai, value = element.ai, element.value
+        if seen.get(ai, value) != value:
+            raise BarcodeError(
+                f"AI ({ai}) appears twice, as {seen[ai]} and as {value}:"
+                " which is meant cannot be told. Scan again or key it in."
+            )
+        seen[ai] = value
+        if len(ai) == 4 and "310" <= ai[:3] <= "369":
+            other = measures.setdefault(ai[:3], ai)
+            if other != ai:
+                raise BarcodeError(
+                    f"AIs ({other}) and ({ai}) give the same measure twice."
+                    " Scan again or key it in."
+                )
 
 
 def _element_problem(detail: str) -> str:

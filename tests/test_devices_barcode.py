@@ -306,3 +306,21 @@ def test_only_ascii_digits_count_as_digits(scan: str) -> None:
 def test_a_separator_of_two_characters_is_a_setup_error() -> None:
     with pytest.raises(ValueError, match="single characters"):
         interpret("10A||21B", separators=("||",))
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("]C110ABC\x1d10DEF", "AI (10) appears twice, as ABC and as DEF"),
+        ("]C101095060000000153103000125\x1d3102000012", "AIs (3103) and (3102)"),
+    ],
+)
+def test_contradicting_element_strings_are_refused(text: str, says: str) -> None:
+    reading = interpret(text)
+    assert reading.kind == "error" and says in (reading.message or "")
+
+
+def test_an_element_string_repeated_with_its_value_counts_once() -> None:
+    reading = interpret("]C110ABC\x1d10ABC")
+    assert reading.lot == "ABC" and dict(reading.elements) == {"10": "ABC"}
+    assert "lot_10" not in reading.to_json()
