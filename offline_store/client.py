@@ -23,6 +23,7 @@ from wire import (
     Event,
     ExceptionAction,
     ExceptionRow,
+    FloorTask,
     MasterPage,
     OperatorRow,
     PickerSummary,
@@ -148,6 +149,11 @@ class ServiceClient:
         """Open exceptions, newest first."""
         rows = await self._call("GET", "/exceptions", token=token)
         return [ExceptionRow.model_validate(row) for row in rows]
+
+    async def floor_tasks(self) -> list[FloorTask]:
+        """Open returns to stock and recounts, oldest first."""
+        rows = await self._call("GET", "/floor-tasks")
+        return [FloorTask.model_validate(row) for row in rows]
 
     async def resolve(
         self, token: str, exception_id: int, action: ExceptionAction

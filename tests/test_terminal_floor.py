@@ -182,9 +182,12 @@ async def test_a_short_pick_appears_live_and_is_sent_to_recount(
         await pilot.press("3", "f5")
         await until(pilot, lambda: not rows(screen, "exceptions"), "resolved")
         told = feedback(app)
+        await until(pilot, lambda: rows(screen, "tasks"), "the recount listed")
+        listed = rows(screen, "tasks")
 
     assert short[:3] == ["short pick", task.location, str(task.quantity - 1)]
     assert f"recount of {task.location} asked for" in told
+    assert [row[:3] for row in listed] == [["recount", task.location, task.sku]]
     with engine.connect() as conn:
         recount = conn.execute(select(schema.floor_tasks)).one()
     assert (recount.kind, recount.location) == ("recount", task.location)

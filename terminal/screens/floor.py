@@ -23,11 +23,11 @@ from terminal.widgets.feedback_line import FeedbackLine
 from terminal.widgets.status_line import StatusLine
 from terminal.workflows.picking import Feedback
 from terminal.workflows.supervising import Snapshot, Supervision, progress_bar
-from wire import Event, ExceptionAction, OperatorRow, WaveSummary
+from wire import Event, ExceptionAction, FloorTask, OperatorRow, WaveSummary
 
 WIDE = 80
 """From this many columns, the tables show every figure."""
-TABS = ("waves", "pickers", "exceptions")
+TABS = ("waves", "pickers", "exceptions", "tasks")
 WAVE_KEYS = {"assign", "hold", "release", "cancel", "build"}
 EXCEPTION_KEYS = {"accept", "recount", "return_stock"}
 SHORT_STATUS = {"assigned": "on", "released": "next", "held": "HELD"}
@@ -52,6 +52,7 @@ class FloorScreen(Screen[None]):
         Binding("1", "tab('waves')", "Waves", show=False),
         Binding("2", "tab('pickers')", "Pickers", show=False),
         Binding("3", "tab('exceptions')", "Exceptions", show=False),
+        Binding("4", "tab('tasks')", "Tasks", show=False),
         Binding("f4", "assign", "Assign"),
         Binding("f5", "hold", "Hold"),
         Binding("f6", "release", "Release"),
@@ -161,6 +162,10 @@ class FloorScreen(Screen[None]):
             "exceptions",
             [(str(x.id), self._exception_row(x)) for x in snapshot.exceptions],
         )
+        self._fill(
+            "tasks",
+            [(str(t.id), self._task_row(t)) for t in snapshot.floor_tasks],
+        )
         tabs = self.query_one(TabbedContent)
         count = len(snapshot.exceptions)
         tabs.get_tab("exceptions").label = (
@@ -175,6 +180,7 @@ class FloorScreen(Screen[None]):
             "pickers": ["Picker", "Wave", "At"]
             + (["Last pick", "Lines 1 h", "Pace"] if wide else []),
             "exceptions": ["Kind", "Where", "Qty"] + (["Detail"] if wide else []),
+            "tasks": ["To do", "Where", "Product", "Qty"] + (["Since"] if wide else []),
         }
         for tab, columns in heads.items():
             table = self.query_one(f"#{tab}-table", DataTable)
@@ -229,6 +235,17 @@ class FloorScreen(Screen[None]):
                 Text(str(p.lines_done)),
                 Text(f"{p.lines_per_hour:.0f}/h" if p.lines_per_hour else "-"),
             ]
+        return cells
+
+    def _task_row(self, t: FloorTask) -> list[Text]:
+        cells = [
+            Text(t.kind),
+            Text(t.location),
+            Text(t.sku),
+            Text("" if t.quantity is None else str(t.quantity)),
+        ]
+        if self.wide:
+            cells.append(Text(t.created_at[11:16]))
         return cells
 
     def _exception_row(self, x: Any) -> list[Text]:

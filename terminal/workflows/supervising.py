@@ -28,6 +28,7 @@ from wire import (
     Event,
     ExceptionAction,
     ExceptionRow,
+    FloorTask,
     OperatorRow,
     PickerSummary,
     WaveSummary,
@@ -49,6 +50,7 @@ class Snapshot:
     waves: list[WaveSummary] = field(default_factory=list)
     pickers: list[PickerSummary] = field(default_factory=list)
     exceptions: list[ExceptionRow] = field(default_factory=list)
+    floor_tasks: list[FloorTask] = field(default_factory=list)
 
 
 class Supervision:
@@ -69,7 +71,8 @@ class Supervision:
         released = await self.client.waves(status=("released",), limit=NEXT_RELEASED)
         pickers = await self.client.pickers()
         exceptions = await self.client.exceptions(self.token)
-        self.snapshot = Snapshot(waves + released, pickers, exceptions)
+        tasks = await self.client.floor_tasks()
+        self.snapshot = Snapshot(waves + released, pickers, exceptions, tasks)
         return self.snapshot
 
     async def follow(
