@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``pickwise`` command."""
     from devices.cli import add_commands as add_device_commands
     from devices.cli import add_scanner_options
+    from labels.cli import add_commands as add_label_commands
 
     parser = argparse.ArgumentParser(prog="pickwise", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     term.set_defaults(run=_run_terminal)
 
     add_device_commands(sub)
+    add_label_commands(sub)
     return parser
 
 
