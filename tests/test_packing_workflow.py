@@ -1,0 +1,228 @@
+"""The packing workflow against the real service and real SQLite files, with a
+fake printer on 127.0.0.1 as the only fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, select
+
+from devices.barcode import interpret
+from labels.printer import TcpPrinter
+from labels.testing import FakePrinter
+from stock_service import schema
+from terminal.device import Device
+from terminal.workflows.packing import PackingWorkflow, Step
+from terminal.workflows.picking import PickingWorkflow
+from terminal.workflows.picking import Step as PickStep
+from tests.conftest import Switchable
+
+
+@pytest.fixture
+def printer() -> Iterator[FakePrinter]:
+    with FakePrinter(reset_connections=1) as fake:
+        yield fake
+
+
+async def pick_first_wave(device: Device) -> PickingWorkflow:
+    """Picker 1 walks the demo's first cluster wave; the picks reach the service."""
+    signed_in = await device.sign_in(badge="B1001")
+    wave = await device.next_wave(signed_in)
+    assert wave is not None
+    flow = PickingWorkflow(
+        wave, journal=device.journal, master=device.master, user_id=1
+    )
+    while flow.step is not PickStep.DONE:
+        assert flow.enter(flow.expected_scan()).ok
+    await device.sync.drain()
+    return flow
+
+
+async def packer(device: Device, printer: FakePrinter | None = None) -> PackingWorkflow:
+    await device.sign_in(badge="B2001")
+    await device.prepare_packing()
+    return PackingWorkflow(
+        bench=device.bench,
+        master=device.master,
+        user_id=3,
+        printer=TcpPrinter("127.0.0.1", printer.port) if printer else device.printer,
+        previews=device.labels_dir,
+    )
+
+
+def pack_order(flow: PackingWorkflow) -> None:
+    """Every step with what it expects, the label printed, the carton shipped."""
+    while flow.step is Step.VERIFY:
+        assert flow.enter(flow.expected_scan()).ok
+    for _ in range(3):  # carton, weight, close
+        assert flow.enter(flow.expected_scan()).ok, flow.prompt()
+    assert flow.step is Step.LABEL
+    printed = flow.print_label()
+    assert printed.ok, printed.message
+    assert flow.enter(flow.expected_scan()).ok
+
+
+async def test_a_packed_tote_prints_one_label_and_ships_its_order(
+    device: Device, engine: Engine, printer: FakePrinter
+) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device, printer)
+    tote = next(iter(picked.totes))
+    order_id = picked.totes[tote]
+    await device.fetch_pack_work(tote)
+
+    assert flow.enter(tote).ok
+    assert flow.order_id == order_id
+    pack_order(flow)
+    await device.sync.drain()
+
+    assert printer.wait_for(1)
+    assert len(printer.labels) == 1  # the reset first connection printed nothing
+    assert printer.connections == 2
+    with engine.connect() as conn:
+        package = conn.execute(select(schema.packages)).one()
+    assert package.order_id == order_id
+    assert package.status == "shipped"
+    assert f">;>800{package.sscc}" in printer.labels[0].zpl
+    assert (device.labels_dir / f"{package.sscc}.png").exists()
+    assert device.journal.queued() == 0
+
+
+async def test_a_wrong_item_is_flagged_and_not_counted(device: Device) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+    checked = flow.checked
+
+    answer = flow.enter(
+        "85099B" if "85099B" not in {ln.sku for ln in flow.lines} else "22423"
+    )
+
+    assert not answer.ok
+    assert "returns tray" in answer.message
+    assert flow.checked == checked
+    assert flow.set_aside[0].quantity == 1
+    assert flow.step is Step.VERIFY
+
+
+async def test_an_item_scanned_once_too_often_is_an_extra(device: Device) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+    line = flow.lines[0]
+    code = flow.expected_scan()
+    flow.enter(code)
+    flow.enter(str(line.wanted))  # the rest typed as a quantity
+
+    answer = flow.enter(code)
+
+    assert not answer.ok and "too many" in answer.message
+    assert line.checked == line.wanted
+
+
+async def test_a_cluster_picked_tote_is_split_into_its_orders(
+    device: Device, engine: Engine, printer: FakePrinter
+) -> None:
+    picked = await pick_first_wave(device)
+    totes = sorted(picked.totes)
+    t = schema.pick_tasks.c
+    with engine.begin() as conn:  # two orders picked into one tote
+        conn.execute(
+            schema.pick_tasks.update().where(t.tote == totes[1]).values(tote=totes[0])
+        )
+    flow = await packer(device, printer)
+    await device.fetch_pack_work(totes[0])
+
+    assert "1 more order" in flow.enter(totes[0]).message
+    first = flow.order_id
+    pack_order(flow)
+    second = flow.order_id
+    pack_order(flow)
+    await device.sync.drain()
+
+    assert {first, second} == {picked.totes[totes[0]], picked.totes[totes[1]]}
+    assert flow.step is Step.START
+    assert printer.wait_for(2) and len(printer.labels) == 2
+    with engine.connect() as conn:
+        orders = set(conn.execute(select(schema.packages.c.order_id)).scalars())
+    assert orders == {first, second}
+
+
+async def test_the_bench_packs_offline_and_syncs_once_afterwards(
+    device: Device, engine: Engine, network: Switchable
+) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)  # online: SSCCs reserved, ready orders kept
+    network.down = True
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+
+    assert flow.enter(tote).ok
+    pack_order(flow)
+    await device.sync.drain()
+    with engine.connect() as conn:
+        assert conn.execute(select(schema.packages)).all() == []
+
+    network.down = False
+    assert await device.sync.drain()
+    assert await device.sync.drain()  # again: nothing new is applied
+    with engine.connect() as conn:
+        packages = conn.execute(select(schema.packages)).all()
+        ships = conn.execute(
+            select(schema.ledger).where(schema.ledger.c.reason == "ship")
+        ).all()
+    assert [p.status for p in packages] == ["shipped"]
+    assert len({row.op_id for row in ships}) == 1
+    assert (device.labels_dir / f"{packages[0].sscc}.zpl").exists()
+    assert (device.labels_dir / f"{packages[0].sscc}.png").exists()
+
+
+async def test_a_label_not_confirmed_waits_for_the_packer(device: Device) -> None:
+    picked = await pick_first_wave(device)
+    with FakePrinter(reset_after_label=1) as fake:
+        flow = await packer(device, fake)
+        tote = next(iter(picked.totes))
+        await device.fetch_pack_work(tote)
+        flow.enter(tote)
+        while flow.step is not Step.LABEL:
+            flow.enter(flow.expected_scan())
+
+        answer = flow.print_label()
+        fake.wait_for(1)
+
+        assert not answer.ok and "see whether it printed" in answer.message
+        assert flow.prompt() == "Did the label print? Enter = yes, F5 = print again"
+        assert len(fake.labels) == 1
+        assert flow.enter("").ok  # the packer saw it come out
+        assert flow.step is Step.SHIP
+        assert len(fake.labels) == 1
+
+
+async def test_a_bench_restarted_mid_print_asks_before_printing_again(
+    device: Device,
+) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+    while flow.step is not Step.LABEL:
+        flow.enter(flow.expected_scan())
+    assert flow.job is not None
+    device.bench.mark_label(flow.job.job_id, "sending")  # then the power went
+
+    again = await packer(device)
+    told = again.resume()
+
+    assert told is not None and "not shipped yet" in told.message
+    assert again.step is Step.LABEL
+    assert again.job is not None and again.job.status == "uncertain"
+
+
+def test_a_typed_order_number_is_read_as_text() -> None:
+    assert interpret("536365").kind == "text"
