@@ -19,9 +19,12 @@ class MenuScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "pick", "Pick"),
         Binding("2", "sync", "Send"),
+        Binding("3", "pack", "Pack"),
         Binding("0", "sign_out", "Sign out"),
-        Binding("f9", "pick", "Demo: pick", show=False),
+        Binding("f9", "demo", "Demo", show=False),
     ]
+
+    PACKING_ROLES = ("packer", "supervisor")
 
     def __init__(self, signed_in: SignedIn) -> None:
         super().__init__()
@@ -33,12 +36,31 @@ class MenuScreen(Screen[None]):
             yield Static(f"{operator.display_name} · {operator.role}", id="title")
             yield Static("1  Pick the next wave", classes="choice")
             yield Static("2  Send queued work now", classes="choice")
+            if operator.role in self.PACKING_ROLES:
+                yield Static("3  Pack a tote", classes="choice")
             yield Static("0  Sign out", classes="choice")
             if not self.signed_in.online:
                 yield Static("Signed in offline: work on this device only.")
             yield FeedbackLine()
         yield StatusLine()
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pack":
+            return self.signed_in.operator.role in self.PACKING_ROLES
+        return True
+
+    def action_demo(self) -> None:
+        """Demo only: the job of this role."""
+        if self.signed_in.operator.role == "packer":
+            self.action_pack()
+        else:
+            self.action_pick()
+
+    def action_pack(self) -> None:
+        """Open the packing bench."""
+        self.tell(True, "Opening the bench…")
+        self.app.start_pack(self.signed_in)  # type: ignore[attr-defined]
 
     def action_pick(self) -> None:
         """Open the next wave."""
