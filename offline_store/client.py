@@ -20,6 +20,7 @@ from wire import (
     ConfirmationBatch,
     Event,
     MasterPage,
+    OrderState,
     PackWork,
     Session,
     SessionRequest,
@@ -89,6 +90,11 @@ class ServiceClient:
         ready for packing."""
         path = "/pack" if code is None else f"/pack/{quote(code, safe='')}"
         return PackWork.model_validate(await self._call("GET", path))
+
+    async def order_state(self, order_id: str) -> OrderState:
+        """Where an order stands at the service."""
+        path = f"/orders/{quote(order_id, safe='')}"
+        return OrderState.model_validate(await self._call("GET", path))
 
     async def events(self, *, after: int | None = None) -> AsyncIterator[Event]:
         """The service's event stream from after ``after`` (else from now).

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from labels.printer import Printer
 from pickwise import paths
 from pickwise.logs import log_to_file
 from pickwise.terminal_command import run_app
@@ -23,7 +24,14 @@ from terminal.scanners import Scanners
 START_TIMEOUT_S = 30.0
 
 
-def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
+def run_demo(
+    *,
+    data_dir: str | None,
+    fresh: bool,
+    scanners: Scanners,
+    printer: Printer | None = None,
+    scale: str | None = None,
+) -> int:
     """Build the demo warehouse once, start the service, open the terminal."""
     folder = _folder(data_dir)
     if fresh and folder.exists():
@@ -43,6 +51,8 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
             device_id=DEMO_DEVICE,
             server=server,
             device_token=token,
+            printer=printer,
+            scale=scale,
         )
         return run_app(device, demo=True, scanners=scanners)
 

@@ -170,7 +170,8 @@ def stock(
     product: str | None = None,
 ) -> list[StockRow]:
     """On-hand quantities, filtered by location and product."""
-    query = select(schema.stock).order_by(schema.stock.c.id)
+    s = schema.stock.c
+    query = select(s.location, s.sku, s.lot, s.quantity).order_by(s.id)
     if location:
         query = query.where(schema.stock.c.location == location)
     if product:

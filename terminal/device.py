@@ -154,6 +154,16 @@ class Device:
             return
         await asyncio.to_thread(self.bench.keep_work, work)
 
+    async def shipped_at_service(self, order_id: str) -> str | None:
+        """Send what is queued, then ask the service where the order stands;
+        None when it cannot be reached."""
+        await self.sync.drain()
+        try:
+            state = await self.client.order_state(order_id)
+        except (Unreachable, Refused):
+            return None
+        return state.status
+
     async def close(self) -> None:
         """Close files and connections."""
         self.sync.close()

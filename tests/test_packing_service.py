@@ -168,6 +168,8 @@ async def test_a_closed_carton_goes_from_the_packing_area_to_shipped(
     assert sum(d for r, loc, d in moves if loc == "SHIPPED") == items
     state = (await http.get(f"{API}/orders/{tasks[0].order_id}")).json()
     assert state["status"] == "shipped"
+    shipped = (await http.get(f"{API}/stock", params={"location": "SHIPPED"})).json()
+    assert sum(row["quantity"] for row in shipped) == items
     assert state["packages"][0]["sscc"] == label
     assert state["packages"][0]["weight_kg"] == "1.250"
     with engine.connect() as conn:

@@ -117,7 +117,11 @@ async def test_a_packer_packs_a_picked_tote_past_a_wrong_item_and_ships_it(
             sscc = await close_and_ship(pilot, screen)
             assert "Shipped" in feedback(app)
             assert screen.flow.step is Step.START
-            await device.sync.drain()
+            told = screen.query_one("#shipped", Static)
+            await until(pilot, lambda: "Stock record" in str(told.render()))
+            assert str(told.render()) == (
+                f"Stock record: order {picked.totes[tote]} is shipped."
+            )
         assert printer.wait_for(1)
 
     assert len(printer.labels) == 1

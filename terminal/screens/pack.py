@@ -50,6 +50,7 @@ class PackScreen(Screen[None]):
             yield Static(id="prompt")
             yield Static(id="lines")
             yield Static(id="label")
+            yield Static(id="shipped")
             yield ScanEntry(id="entry", placeholder="scan or type, then Enter")
             yield FeedbackLine()
         yield StatusLine()
@@ -106,8 +107,20 @@ class PackScreen(Screen[None]):
         if before is not Step.LABEL and flow.step is Step.LABEL:
             self.app.device.sync.wake()  # type: ignore[attr-defined]
             await self._print()
-        if before is Step.SHIP and flow.step is not Step.SHIP:
-            self.app.device.sync.wake()  # type: ignore[attr-defined]
+        if before is Step.SHIP and flow.step is not Step.SHIP and flow.shipped:
+            self.run_worker(
+                self._tell_stock_record(flow.shipped[-1]), group="stock-record"
+            )
+
+    async def _tell_stock_record(self, order_id: str) -> None:
+        """Tell the packer what the stock record says of the order just shipped."""
+        status = await self.app.device.shipped_at_service(order_id)  # type: ignore[attr-defined]
+        if status is None:
+            message = f"Order {order_id}: queued; it reaches the stock record later."
+        else:
+            message = f"Stock record: order {order_id} is {status}."
+        self.app.notify(message, title="Shipped", markup=False, timeout=8)
+        self.query_one("#shipped", Static).update(Text(message))
 
     async def _print(self) -> None:
         self.busy = True
@@ -135,7 +148,7 @@ class PackScreen(Screen[None]):
         self.query_one("#lines", Static).update(self._lines())
         label = flow.label_text()
         if flow.preview is not None and flow.step is Step.SHIP:
-            label.append(f"preview {flow.preview}")
+            label.append(f"label files in {flow.preview.parent}/")
         self.query_one("#label", Static).update(Text("\n".join(label)))
 
     def _lines(self) -> Text:
@@ -147,8 +160,14 @@ class PackScreen(Screen[None]):
                     for i, (code, name) in enumerate(CARTONS, 1)
                 )
             )
-        out = Text()
-        for line in flow.lines:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if flow.step is Step.START:
+            waiting = flow.bench.ready_totes()
+            if waiting:
+                out.append("Waiting: " + " ".join(waiting[:12]))
+            return out
+        # What is left to check first: the list may not fit the screen.
+        for line in sorted(flow.lines, key=lambda ln: ln.done):
             mark = "OK" if line.done else "  "
             style = "green" if line.done else "bold"
             out.append(f"{mark} {line.checked}/{line.wanted} {line.sku:<7} ", style)

@@ -118,6 +118,8 @@ class PackingWorkflow:
         self.closed: Carton | None = None
         self.job: LabelJobRow | None = None
         self.preview: Path | None = None
+        self.shipped: list[str] = []
+        """Orders shipped from this bench, in order."""
 
     # What the screen shows
 
@@ -509,6 +511,7 @@ class PackingWorkflow:
             return Feedback(False, f"{exc} Keep the carton at the bench.")
         log.info("carton.shipped", extra={"sscc": closed.sscc})
         shipped = closed.sscc
+        self.shipped.append(closed.order_id)
         self.closed = self.job = None
         following = self._next_order()
         return Feedback(True, f"Shipped {shipped[-6:]}. {following.message}")
@@ -521,8 +524,7 @@ class PackingWorkflow:
         self._save_preview(job)
         if isinstance(self.printer, FilePrinter):
             return Feedback(
-                True,
-                f"Label saved as {where} (and .png). Stick it on, scan it to ship.",
+                True, f"Label saved as {Path(where).name} and .png. Scan it to ship."
             )
         return Feedback(True, f"Label printed on the {where}. Scan it to ship.")
 
