@@ -188,7 +188,8 @@ class PackingWorkflow:
             items = self.checked
             return "BOX-S" if items <= 3 else "BOX-M" if items <= 12 else "BOX-L"
         if self.step is Step.WEIGHT:
-            return str(Decimal("0.300") + Decimal("0.150") * self.checked)
+            demo = Decimal("0.300") + Decimal("0.050") * self.checked
+            return str(min(demo, Decimal("25.000")))
         if self.step is Step.CLOSE:
             return CLOSE_COMMAND
         if self.step is Step.SHIP and self.closed is not None:
