@@ -4,6 +4,7 @@ fake printer on 127.0.0.1 as the only fake."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -16,7 +17,10 @@ from terminal.device import Device
 from terminal.workflows.packing import PackingWorkflow, Step
 from terminal.workflows.picking import PickingWorkflow
 from terminal.workflows.picking import Step as PickStep
-from tests.conftest import Switchable
+from tests.conftest import DEVICE_TOKEN, Switchable
+from tests.test_terminal_bad_input import fill, small_disk
+
+__all__ = ["small_disk"]  # a fixture, used by name
 
 
 @pytest.fixture
@@ -226,3 +230,53 @@ async def test_a_bench_restarted_mid_print_asks_before_printing_again(
 
 def test_a_typed_order_number_is_read_as_text() -> None:
     assert interpret("536365").kind == "text"
+
+
+async def test_a_scan_with_control_characters_is_refused_and_keeps_the_step(
+    device: Device,
+) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+
+    answer = flow.scan(interpret("22423\x1b[2J"))
+
+    assert not answer.ok and "control character (ESC)" in answer.message
+    assert flow.step is Step.VERIFY and flow.checked == 0 and flow.set_aside == []
+
+
+async def test_a_full_disk_keeps_the_carton_open_and_loses_nothing(
+    small_disk: Path, network: Switchable
+) -> None:
+    device = Device(
+        data_dir=small_disk / "device",
+        device_id="demo-1",
+        server="http://service",
+        device_token=DEVICE_TOKEN,
+        transport=network,
+    )
+    try:
+        picked = await pick_first_wave(device)
+        flow = await packer(device)
+        tote = next(iter(picked.totes))
+        await device.fetch_pack_work(tote)
+        flow.enter(tote)
+        while flow.step is not Step.CLOSE:
+            flow.enter(flow.expected_scan())
+        left, queued = device.bench.ssccs_left(), device.journal.queued()
+
+        filler = fill(small_disk)
+        answer = flow.enter("")
+        assert not answer.ok and "storage is full" in answer.message
+        assert flow.step is Step.CLOSE
+        assert device.bench.ssccs_left() == left
+        assert device.journal.queued() == queued
+
+        filler.unlink()
+        assert flow.enter("").ok
+        assert device.bench.ssccs_left() == left - 1
+        assert device.journal.queued() == queued + 1
+    finally:
+        await device.close()
