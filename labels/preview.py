@@ -61,7 +61,7 @@ def label_png(data: LabelData) -> bytes:
         draw.text((x, y), value, font=_font(size), fill=0)
 
     text(40, 30, 26, "FROM")
-    text(40, 62, 30, data.ship_from[:60])
+    text(40, 66, 24, data.ship_from[:48])
     draw.rectangle((0, 110, WIDTH, 112), fill=0)
     text(40, 126, 26, "SHIP TO")
     for row, value in enumerate(data.ship_to[:5]):

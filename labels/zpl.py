@@ -69,7 +69,7 @@ def logistic_label(data: LabelData) -> str:
         "^LL1218",
         "^LH0,0",
         _text(40, 30, 26, "FROM"),
-        _text(40, 62, 30, data.ship_from[:60]),
+        _text(40, 66, 24, data.ship_from[:48]),
         "^FO0,110^GB812,3,3^FS",
         _text(40, 126, 26, "SHIP TO"),
     ]
@@ -92,6 +92,17 @@ def logistic_label(data: LabelData) -> str:
         _text(40, 1160, 22, f"job {data.job_id}" if data.job_id else ""),
     ]
     if data.reprint:
-        lines.append(_text(560, 1150, 36, "REPRINT"))
+        lines.append(_REPRINT)
     lines.append("^XZ")
     return "\n".join(lines) + "\n"
+
+
+_REPRINT = _text(560, 1150, 36, "REPRINT")
+
+
+def mark_reprint(zpl: str) -> str:
+    """The same label, marked as a reprint."""
+    if _REPRINT in zpl:
+        return zpl
+    head, end, tail = zpl.rpartition("^XZ")
+    return f"{head}{_REPRINT}\n{end}{tail}" if end else zpl

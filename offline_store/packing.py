@@ -212,6 +212,8 @@ class PackingJournal:
             order = PackOrder.model_validate_json(body)
             if order_id in closed or order.packed:
                 continue
+            if not any(line.picked for line in order.lines):
+                continue  # looked up before anything was picked
             totes.extend(t for t in order.totes if t not in totes)
         return totes
 
@@ -227,10 +229,9 @@ class PackingJournal:
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT order_id, sku, description, quantity, picked_qty, status,"
-                " tote FROM tasks WHERE (tote = ? OR order_id = ?)"
-                " AND order_id IN (SELECT order_id FROM tasks WHERE tote = ?"
-                " OR order_id = ?) ORDER BY order_id, task_id",
-                [code, code, code, code],
+                " tote FROM tasks WHERE order_id IN (SELECT order_id FROM tasks"
+                " WHERE tote = ? OR order_id = ?) ORDER BY order_id, task_id",
+                [code, code],
             ).fetchall()
         lines: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for order_id, sku, description, ordered, picked, status, tote in rows:

@@ -16,7 +16,7 @@ from labels.preview import barcode_png, barcode_svg, label_png
 from labels.printer import FilePrinter, LabelJob, TcpPrinter, deliver, parse_printer
 from labels.sscc import make_sscc, verify_sscc
 from labels.testing import FakePrinter
-from labels.zpl import LabelData, escape, logistic_label
+from labels.zpl import LabelData, escape, logistic_label, mark_reprint
 
 GOLDEN = Path(__file__).parent / "golden" / "logistic_label.zpl"
 SSCC = "095060000000000015"
@@ -157,3 +157,13 @@ def test_printer_settings_name_a_host_a_port_or_a_folder(tmp_path: Path) -> None
     assert isinstance(plain, TcpPrinter) and plain.port == 9100
     folder = parse_printer(f"file:{tmp_path}")
     assert isinstance(folder, FilePrinter) and folder.folder == tmp_path
+
+
+def test_a_reprint_is_marked_once_and_keeps_its_barcode() -> None:
+    zpl = logistic_label(LABEL)
+
+    marked = mark_reprint(mark_reprint(zpl))
+
+    assert marked.count("REPRINT") == 1
+    assert marked.rstrip().endswith("^XZ")
+    assert marked.replace("^FO560,1150^A0N,36,36^FH_^FDREPRINT^FS\n", "") == zpl

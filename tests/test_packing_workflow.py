@@ -280,3 +280,51 @@ async def test_a_full_disk_keeps_the_carton_open_and_loses_nothing(
         assert device.journal.queued() == queued + 1
     finally:
         await device.close()
+
+
+async def test_a_tote_picked_and_packed_while_offline_syncs_in_order(
+    device: Device, engine: Engine, network: Switchable
+) -> None:
+    flow = await packer(device)  # online once: SSCCs reserved
+    signed_in = await device.sign_in(badge="B1001")
+    wave = await device.next_wave(signed_in)
+    assert wave is not None
+    network.down = True
+    picking = PickingWorkflow(
+        wave, journal=device.journal, master=device.master, user_id=1
+    )
+    while picking.step is not PickStep.DONE:
+        assert picking.enter(picking.expected_scan()).ok
+    tote = next(iter(wave.totes))
+
+    await device.fetch_pack_work(tote)
+    assert flow.enter(tote).ok  # from the lines this device picked
+    pack_order(flow)
+    network.down = False
+    assert await device.sync.drain()
+
+    with engine.connect() as conn:
+        package = conn.execute(select(schema.packages)).one()
+        exceptions = list(conn.execute(select(schema.exceptions.c.kind)).scalars())
+    assert (package.order_id, package.status) == (wave.totes[tote], "shipped")
+    assert exceptions == []  # the picks were applied before the carton
+
+
+async def test_an_unconfirmed_label_printed_again_is_marked_reprint(
+    device: Device,
+) -> None:
+    picked = await pick_first_wave(device)
+    with FakePrinter(reset_after_label=1) as fake:
+        flow = await packer(device, fake)
+        tote = next(iter(picked.totes))
+        await device.fetch_pack_work(tote)
+        flow.enter(tote)
+        while flow.step is not Step.LABEL:
+            flow.enter(flow.expected_scan())
+        flow.print_label()
+
+        again = flow.print_label()  # F5: the packer found no label
+        fake.wait_for(2)
+
+    assert again.ok
+    assert ["REPRINT" in label.zpl for label in fake.labels] == [False, True]
