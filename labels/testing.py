@@ -32,11 +32,13 @@ class FakePrinter:
     reset_after_label: int = 0
     """Reset this many connections after taking their label, before answering."""
     paper_out: bool = False
+    listen_port: int = 0
+    """The port to listen on; 0 takes a free one."""
     labels: list[Received] = field(default_factory=list)
     connections: int = 0
 
     def __post_init__(self) -> None:
-        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server = socket.create_server(("127.0.0.1", self.listen_port))
         self._server.settimeout(0.2)
         self.port = int(self._server.getsockname()[1])
         self._stop = threading.Event()

@@ -3,6 +3,9 @@ printer on 127.0.0.1: a wrong item, a split tote, the label, the order shipped."
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -226,3 +229,53 @@ async def test_the_pack_screen_shows_the_current_instruction_in_full(
             assert region.height >= 1, name
             assert len(text) <= region.width * region.height, (name, text)
         assert prompt(app).startswith("Scan each item of order")
+
+
+async def test_f6_takes_the_weight_from_a_streaming_serial_scale(
+    device: Device,
+) -> None:
+    picked = await pick_first_wave(device)
+    controller, port = os.openpty()
+    stop = threading.Event()
+
+    def scale() -> None:  # a scale that prints a line every 20 ms
+        while not stop.wait(0.02):
+            with contextlib.suppress(BlockingIOError):  # nobody reads it yet
+                os.write(controller, b"ST,GS,+  3.125 kg\r\n")
+
+    os.set_blocking(controller, False)
+
+    streaming = threading.Thread(target=scale)
+    streaming.start()
+    device.scale = os.ttyname(port)
+    try:
+        async with bench(device) as (app, pilot):
+            screen = await open_bench(app, pilot)
+            await scan(pilot, sorted(picked.totes)[0])
+            await check_every_item(app, pilot, screen)
+            await scan(pilot, "2")
+            assert screen.flow.step is Step.WEIGHT
+            assert "F6 reads the scale" in prompt(app)
+
+            await pilot.press("f6")
+            await until(pilot, lambda: screen.flow.step is Step.CLOSE)
+    finally:
+        stop.set()
+        streaming.join()
+        os.close(controller)
+        os.close(port)
+
+    assert str(screen.flow.weight) == "3.125"
+
+
+async def test_a_picker_has_no_pack_choice(device: Device) -> None:
+    async with bench(device) as (app, pilot):
+        await scan(pilot, "B1001")
+        menu = app.screen
+        assert isinstance(menu, MenuScreen)
+        assert "Pack a tote" not in [str(s.render()) for s in menu.query(Static)]
+
+        await pilot.press("3")
+        await pilot.pause()
+
+        assert app.screen is menu

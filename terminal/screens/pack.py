@@ -148,7 +148,7 @@ class PackScreen(Screen[None]):
         self.query_one("#lines", Static).update(self._lines())
         label = flow.label_text()
         if flow.preview is not None and flow.step is Step.SHIP:
-            label.append(f"label files in {flow.preview.parent}/")
+            label.append(f"preview {flow.preview.name} in {flow.preview.parent}/")
         self.query_one("#label", Static).update(Text("\n".join(label)))
 
     def _lines(self) -> Text:
