@@ -56,6 +56,7 @@ class Cartons:
     packages: dict[str, dict[str, Any]]  # sscc -> row, with its "items"
     orders: set[str]
     picked: dict[str, Counter[str]]  # order -> sku -> picked quantity
+    still_open: Counter[str]  # order -> lines not yet picked at the service
     home: dict[str, str]
     fresh: list[dict[str, Any]] = field(default_factory=list)
     shipped: dict[str, str] = field(default_factory=dict)  # existing sscc -> at
@@ -64,7 +65,7 @@ class Cartons:
     def read(cls, conn: Connection, batch: list[Confirmation]) -> Cartons:
         mine = [c for c in batch if c.kind in ("pack", "ship")]
         if not mine:
-            return cls({}, set(), {}, {})
+            return cls({}, set(), {}, Counter(), {})
         p, i, t = schema.packages.c, schema.package_items.c, schema.pick_tasks.c
         ssccs = {c.sscc for c in mine if c.sscc}
         order_ids = {c.order_id for c in mine if c.order_id}
@@ -91,14 +92,18 @@ class Cartons:
             ).scalars()
         )
         picked: dict[str, Counter[str]] = defaultdict(Counter)
+        still_open: Counter[str] = Counter()
         for row in conn.execute(
-            select(t.order_id, t.sku, func.sum(t.picked_qty))
-            .where(t.order_id.in_(order_ids), t.status.in_(("picked", "short")))
-            .group_by(t.order_id, t.sku)
+            select(t.order_id, t.sku, t.status, func.sum(t.picked_qty), func.count())
+            .where(t.order_id.in_(order_ids))
+            .group_by(t.order_id, t.sku, t.status)
         ):
-            picked[row[0]][row[1]] += int(row[2] or 0)
+            if row[2] in ("picked", "short"):
+                picked[row[0]][row[1]] += int(row[3] or 0)
+            elif row[2] == "open":
+                still_open[row[0]] += int(row[4])
         aside = {item.sku for c in mine for item in c.set_aside or []}
-        return cls(packages, orders, picked, home_locations(conn, aside))
+        return cls(packages, orders, picked, still_open, home_locations(conn, aside))
 
     def skus(self, batch: list[Confirmation]) -> set[str]:
         """Products whose packing-area and shipped stock the batch may move."""
@@ -107,6 +112,14 @@ class Cartons:
             if c.kind == "ship" and c.sscc in self.packages:
                 out |= {sku for sku, _ in self.packages[c.sscc]["items"]}
         return out
+
+    def note_pick(
+        self, order_id: str, sku: str, quantity: int, *, was_open: bool
+    ) -> None:
+        """A pick applied earlier in the same batch."""
+        self.picked.setdefault(order_id, Counter())[sku] += quantity
+        if was_open and self.still_open[order_id] > 0:
+            self.still_open[order_id] -= 1
 
     def apply(self, c: Confirmation, ledger: Ledger) -> Outcome:
         """Close or ship one carton."""
@@ -126,6 +139,18 @@ class Cartons:
             other = self.packages[sscc]["order_id"]
             return _rejected(
                 c, "sscc_reused", f"SSCC {sscc} is already on a carton of {other}."
+            )
+        closed = [
+            r["sscc"]
+            for r in self.packages.values()
+            if r["order_id"] == order_id and r["closes_order"]
+        ]
+        if closed and c.closes_order:
+            ledger.exception(
+                "packed_twice",
+                c,
+                f"Order {order_id} was closed again in {sscc}; it was closed in"
+                f" {closed[0]} before: check both cartons before they leave.",
             )
         row = {
             "sscc": sscc,
@@ -162,7 +187,16 @@ class Cartons:
                 quantity=item.quantity,
                 floor_task="return" if home else None,
             )
-        if c.closes_order:
+        if c.closes_order and self.still_open[order_id]:
+            # The picks may still be on a device that is offline.
+            ledger.exception(
+                "packed_before_picked",
+                c,
+                f"Order {order_id} was packed while {self.still_open[order_id]} of"
+                " its lines are still open here: a picker's device may not have"
+                " sent them yet.",
+            )
+        elif c.closes_order:
             self._missing(c, order_id, ledger)
         count = sum(item.quantity for item in c.contents)
         return Outcome(

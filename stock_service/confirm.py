@@ -130,6 +130,7 @@ class _Batch:
                 select(
                     t.task_id,
                     t.wave_id,
+                    t.order_id,
                     t.sku,
                     t.location,
                     t.quantity,
@@ -248,6 +249,10 @@ class _Batch:
                 quantity=task["quantity"] - c.quantity,
             )
         if before != "cancelled":
+            # A carton later in this batch must see this pick.
+            self.cartons.note_pick(
+                task["order_id"], sku, c.quantity, was_open=before == "open"
+            )
             picked = earlier + c.quantity
             if before == "open":
                 task["status"] = "picked" if c.kind == "pick" else "short"

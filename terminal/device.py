@@ -131,15 +131,25 @@ class Device:
         """While online: reserve SSCCs ahead and keep the orders ready for
         packing, so the bench can work on when the network does not."""
         try:
-            if await asyncio.to_thread(self.bench.ssccs_left) < SSCC_LOW:
-                block = await self.client.reserve_ssccs(SSCC_BLOCK)
-                await asyncio.to_thread(self.bench.add_block, block)
+            await self._reserve_ssccs()
             work = await self.client.pack_work()
         except (Unreachable, Refused) as exc:
             log.info("packing.not_prepared", extra={"error": str(exc)})
             return False
         await asyncio.to_thread(self.bench.keep_work, work)
         return True
+
+    async def top_up_ssccs(self) -> None:
+        """Reserve more SSCCs if few are left and the service answers."""
+        try:
+            await self._reserve_ssccs()
+        except (Unreachable, Refused) as exc:
+            log.info("packing.sscc_not_reserved", extra={"error": str(exc)})
+
+    async def _reserve_ssccs(self) -> None:
+        if await asyncio.to_thread(self.bench.ssccs_left) < SSCC_LOW:
+            block = await self.client.reserve_ssccs(SSCC_BLOCK)
+            await asyncio.to_thread(self.bench.add_block, block)
 
     async def fetch_pack_work(self, code: str) -> None:
         """Bring what a tote or order holds up to date, when the service answers."""

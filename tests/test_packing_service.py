@@ -7,6 +7,7 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -311,3 +312,62 @@ def test_a_pick_keeps_the_fingerprint_it_had_before_packing_fields() -> None:
 
     expected = hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()
     assert payload_hash(pick) == expected
+
+
+async def test_an_order_packed_before_its_picks_arrived_is_raised_not_missing(
+    http: httpx.AsyncClient, engine: Engine, seqs: Iterator[int]
+) -> None:
+    tasks = first_order_tasks(engine)  # no picks have reached the service
+
+    outcome = await send(http, pack_of(next(seqs), tasks, sscc("09506000", 11)))
+
+    assert outcome[0]["status"] == "applied"
+    with engine.connect() as conn:
+        kinds = list(conn.execute(select(schema.exceptions.c.kind)).scalars())
+    assert kinds == ["packed_before_picked"]
+
+
+async def test_an_order_closed_twice_is_raised(
+    http: httpx.AsyncClient, engine: Engine, seqs: Iterator[int]
+) -> None:
+    tasks = first_order_tasks(engine)
+    await pick_all(http, seqs, tasks)
+    await send(http, pack_of(next(seqs), tasks, sscc("09506000", 12)))
+
+    again = await send(http, pack_of(next(seqs), tasks, sscc("09506000", 13)))
+
+    assert again[0]["status"] == "applied"  # a second carton exists all the same
+    with engine.connect() as conn:
+        kinds = list(conn.execute(select(schema.exceptions.c.kind)).scalars())
+    assert "packed_twice" in kinds
+
+
+async def test_picks_and_their_carton_in_one_batch_are_squared_in_order(
+    http: httpx.AsyncClient, engine: Engine, seqs: Iterator[int]
+) -> None:
+    tasks = first_order_tasks(engine)
+    picks = [
+        confirmation(
+            next(seqs),
+            kind="pick",
+            task_id=t.task_id,
+            location=t.location,
+            product=t.sku,
+            quantity=t.quantity,
+            tote=t.tote,
+        )
+        for t in tasks
+    ]
+    short_one = [SimpleNamespace(**t._asdict()) for t in tasks]
+    short_one[0].quantity -= 1
+
+    outcomes = await send(
+        http, *picks, pack_of(next(seqs), short_one, sscc("09506000", 14))
+    )
+
+    assert {o["status"] for o in outcomes} == {"applied"}
+    with engine.connect() as conn:
+        raised = conn.execute(select(schema.exceptions)).all()
+    assert [(x.kind, x.sku, x.quantity) for x in raised] == [
+        ("missing_at_pack", tasks[0].sku, 1)
+    ]

@@ -328,3 +328,22 @@ async def test_an_unconfirmed_label_printed_again_is_marked_reprint(
 
     assert again.ok
     assert ["REPRINT" in label.zpl for label in fake.labels] == [False, True]
+
+
+async def test_a_bench_running_low_on_ssccs_reserves_more_and_never_repeats_one(
+    device: Device, network: Switchable
+) -> None:
+    await packer(device)
+    left = device.bench.ssccs_left()
+    assert left == 100
+
+    with device.bench.store.write() as db:  # use all but a few
+        db.execute("UPDATE sscc_blocks SET next = last - 4")
+    await device.top_up_ssccs()
+    network.down = True
+    await device.top_up_ssccs()  # offline: nothing to do, nothing lost
+
+    assert device.bench.ssccs_left() == 105
+    with device.bench.store.read() as db:
+        blocks = db.execute("SELECT first, last FROM sscc_blocks ORDER BY first")
+        assert [tuple(b) for b in blocks] == [(1, 100), (101, 200)]

@@ -105,8 +105,10 @@ class PackScreen(Screen[None]):
         """Print a label just closed; send what was confirmed."""
         flow = self.flow
         if before is not Step.LABEL and flow.step is Step.LABEL:
-            self.app.device.sync.wake()  # type: ignore[attr-defined]
+            device = self.app.device  # type: ignore[attr-defined]
+            device.sync.wake()
             await self._print()
+            self.run_worker(device.top_up_ssccs(), group="sscc")
         if before is Step.SHIP and flow.step is not Step.SHIP and flow.shipped:
             self.run_worker(
                 self._tell_stock_record(flow.shipped[-1]), group="stock-record"
