@@ -347,3 +347,19 @@ async def test_a_bench_running_low_on_ssccs_reserves_more_and_never_repeats_one(
     with device.bench.store.read() as db:
         blocks = db.execute("SELECT first, last FROM sscc_blocks ORDER BY first")
         assert [tuple(b) for b in blocks] == [(1, 100), (101, 200)]
+
+
+async def test_leaving_an_order_before_the_close_saves_nothing(device: Device) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+    flow.enter(flow.expected_scan())
+    queued, left = device.journal.queued(), device.bench.ssccs_left()
+
+    assert flow.leave().ok
+
+    assert flow.step is Step.START and flow.lines == []
+    assert (device.journal.queued(), device.bench.ssccs_left()) == (queued, left)
+    assert flow.enter(tote).ok and flow.checked == 0  # it starts again from nothing

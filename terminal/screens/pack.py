@@ -34,7 +34,7 @@ class PackScreen(Screen[None]):
         Binding("f5", "print_again", "Print"),
         Binding("f6", "scale", "Scale"),
         Binding("f9", "demo_scan", "Demo"),
-        Binding("escape", "leave", "Menu"),
+        Binding("escape", "leave", "Back"),
     ]
 
     def __init__(self, flow: PackingWorkflow) -> None:
@@ -73,7 +73,7 @@ class PackScreen(Screen[None]):
         if action == "scale":
             return step is Step.WEIGHT and self.flow.has_scale
         if action == "leave":
-            return step is Step.START
+            return step not in (Step.LABEL, Step.SHIP)
         return True
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -207,5 +207,8 @@ class PackScreen(Screen[None]):
         await self.submit(self.flow.expected_scan())
 
     def action_leave(self) -> None:
-        """Back to the menu."""
-        self.dismiss()
+        """Back: out of an order not yet closed, or to the menu."""
+        if self.flow.step is Step.START:
+            self.dismiss()
+            return
+        self.answer(self.flow.leave())

@@ -272,6 +272,15 @@ class PackingWorkflow:
             True, f"{short} items missing: they are reported. Choose a carton."
         )
 
+    def leave(self) -> Feedback:
+        """Stop before the close: nothing of this order was saved."""
+        if self.step not in (Step.VERIFY, Step.CARTON, Step.WEIGHT, Step.CLOSE):
+            return Feedback(False, "The carton is closed: scan its label to ship it.")
+        left = self.order_id
+        self.orders, self.order, self.code = [], None, ""
+        self._reset(Step.START)
+        return Feedback(True, f"Order {left} is left as it was: scan a tote.")
+
     def weighed(self, kg: Decimal) -> Feedback:
         """A steady weight read from the scale."""
         if self.step is not Step.WEIGHT:
