@@ -44,7 +44,7 @@ async def bench(
 async def open_bench(app: PickwiseApp, pilot: Pilot[int]) -> PackScreen:
     await scan(pilot, "B2001")
     assert isinstance(app.screen, MenuScreen)
-    await pilot.press("3")
+    await pilot.press("5")
     await until(pilot, lambda: isinstance(app.screen, PackScreen))
     assert isinstance(app.screen, PackScreen)
     return app.screen
@@ -275,7 +275,7 @@ async def test_a_picker_has_no_pack_choice(device: Device) -> None:
         assert isinstance(menu, MenuScreen)
         assert "Pack a tote" not in [str(s.render()) for s in menu.query(Static)]
 
-        await pilot.press("3")
+        await pilot.press("5")
         await pilot.pause()
 
         assert app.screen is menu

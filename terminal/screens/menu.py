@@ -19,7 +19,7 @@ class MenuScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "pick", "Pick"),
         Binding("2", "sync", "Send"),
-        Binding("3", "pack", "Pack"),
+        Binding("5", "pack", "Pack"),
         Binding("0", "sign_out", "Sign out"),
         Binding("f9", "demo", "Demo", show=False),
     ]
@@ -37,7 +37,7 @@ class MenuScreen(Screen[None]):
             yield Static("1  Pick the next wave", classes="choice")
             yield Static("2  Send queued work now", classes="choice")
             if operator.role in self.PACKING_ROLES:
-                yield Static("3  Pack a tote", classes="choice")
+                yield Static("5  Pack a tote", classes="choice")
             yield Static("0  Sign out", classes="choice")
             if not self.signed_in.online:
                 yield Static("Signed in offline: work on this device only.")
