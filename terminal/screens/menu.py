@@ -45,6 +45,16 @@ class MenuScreen(Screen[None]):
         yield StatusLine()
         yield Footer()
 
+    def action_pick(self) -> None:
+        """Open the next wave."""
+        self.tell(True, "Looking for work…")
+        self.app.start_pick(self.signed_in)  # type: ignore[attr-defined]
+
+    def action_sync(self) -> None:
+        """Send queued confirmations now."""
+        self.app.device.sync.wake()  # type: ignore[attr-defined]
+        self.tell(True, "Sending queued work.")
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "pack":
             return self.signed_in.operator.role in self.PACKING_ROLES
@@ -61,16 +71,6 @@ class MenuScreen(Screen[None]):
         """Open the packing bench."""
         self.tell(True, "Opening the bench…")
         self.app.start_pack(self.signed_in)  # type: ignore[attr-defined]
-
-    def action_pick(self) -> None:
-        """Open the next wave."""
-        self.tell(True, "Looking for work…")
-        self.app.start_pick(self.signed_in)  # type: ignore[attr-defined]
-
-    def action_sync(self) -> None:
-        """Send queued confirmations now."""
-        self.app.device.sync.wake()  # type: ignore[attr-defined]
-        self.tell(True, "Sending queued work.")
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen."""
