@@ -108,13 +108,16 @@ async def pack(server: str, token: str, folder: Path, cartons: int) -> dict[str,
                     await step(flow, flow.expected_scan())
                 received = len(printer.labels)
                 started = time.perf_counter()
-                await asyncio.to_thread(flow.enter, "")  # the close
-                await asyncio.to_thread(flow.print_label)  # as the screen does next
-                if not printer.wait_for(received + 1):
-                    raise SystemExit("a label never reached the printer")
+                closed = await asyncio.to_thread(flow.enter, "")  # the close
+                if not closed.ok:
+                    raise SystemExit(f"the carton did not close: {closed.message}")
+                printed = await asyncio.to_thread(flow.print_label)  # as the screen
+                if not printed.ok or not printer.wait_for(received + 1):
+                    raise SystemExit(f"no label at the printer: {printed.message}")
                 closes.append(printer.labels[-1].at - started)
-                await asyncio.to_thread(flow.enter, flow.expected_scan())  # ship
+                await step(flow, flow.expected_scan())  # the ship scan
                 device.sync.wake()
+                await device.top_up_ssccs()  # as the screen does after a close
             await device.sync.drain()
             queued = device.journal.queued()
         finally:

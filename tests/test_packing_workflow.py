@@ -363,3 +363,22 @@ async def test_leaving_an_order_before_the_close_saves_nothing(device: Device) -
     assert flow.step is Step.START and flow.lines == []
     assert (device.journal.queued(), device.bench.ssccs_left()) == (queued, left)
     assert flow.enter(tote).ok and flow.checked == 0  # it starts again from nothing
+
+
+async def test_a_long_typed_number_is_a_count_unless_it_names_a_product(
+    device: Device,
+) -> None:
+    picked = await pick_first_wave(device)
+    flow = await packer(device)
+    tote = next(iter(picked.totes))
+    await device.fetch_pack_work(tote)
+    flow.enter(tote)
+    flow.enter(flow.expected_scan())
+    line = flow.last
+    assert line is not None
+
+    too_many = flow.enter("1008")
+    stock_code = flow.enter("22423")
+
+    assert "not 1008" in too_many.message  # read as a count, and refused
+    assert "22423" in stock_code.message and "not 22423" not in stock_code.message

@@ -77,7 +77,7 @@ async def check_every_item(
     """Scan one of each product from the scanner, type how many there are."""
     while screen.flow.step is Step.VERIFY:
         expected = screen.flow.expected_scan()
-        if expected.isdecimal() and len(expected) <= 3:
+        if expected.isdecimal() and len(expected) <= 5:
             await scan(pilot, expected)
         else:
             await serial_scan(app, pilot, expected)

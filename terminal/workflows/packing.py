@@ -211,7 +211,7 @@ class PackingWorkflow:
     def enter(self, text: str) -> Feedback:
         """Handle one typed entry: a quantity, a carton number, a weight, Enter,
         or a code keyed in where a scan would do."""
-        if self.step is Step.VERIFY and text.isdecimal() and len(text) <= 3:
+        if self.step is Step.VERIFY and self._is_count(text):
             return self._quantity_typed(int(text))
         if self.step is Step.CARTON and text.isdecimal() and len(text) == 1:
             return self._carton_typed(int(text))
@@ -590,6 +590,12 @@ class PackingWorkflow:
         self.step = step
         self.lines, self.set_aside, self.last = [], [], None
         self.carton = self.weight = None
+
+    def _is_count(self, text: str) -> bool:
+        """A typed number is a count, unless it is long and names a product."""
+        if not (text.isascii() and text.isdecimal()) or len(text) > 5:
+            return False
+        return len(text) <= 3 or self.master.sku_for_code(text) is None
 
     def _sku_of(self, reading: Reading) -> str | None:
         code = None
