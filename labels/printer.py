@@ -20,7 +20,6 @@ nothing by itself: every job is one connection in two steps.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
@@ -227,12 +226,10 @@ def _read_status(conn: socket.socket) -> bytes:
 
 
 def _why(exc: OSError) -> str:
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
     if isinstance(exc, ConnectionResetError):
         return "connection reset"
-    with contextlib.suppress(Exception):
-        return os.strerror(exc.errno) if exc.errno else str(exc)
-    return str(exc)
+    return os.strerror(exc.errno) if exc.errno else str(exc)
