@@ -5,6 +5,7 @@
     │   └── CheckDigitError     a GTIN, SSCC or GLN whose check digit is wrong
     ├── LayoutError             an unknown keyboard layout or an unusable key table
     ├── SettingError            a scanner setting that cannot be used
+    ├── ScaleError              a scale that cannot be read, or does not settle
     └── ScannerError            a scanner that cannot be read
         ├── ScannerGone         the device was unplugged or vanished
         ├── ScannerDenied       no permission to read the device node
@@ -44,6 +45,10 @@ class LayoutError(DevicesError):
 
 class SettingError(DevicesError):
     """A scanner setting, as a site wrote it, that cannot be used."""
+
+
+class ScaleError(DevicesError):
+    """A scale that cannot be read, or gives no steady weight."""
 
 
 class ScannerError(DevicesError):

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -26,9 +27,12 @@ from wire import (
     FloorTask,
     MasterPage,
     OperatorRow,
+    OrderState,
+    PackWork,
     PickerSummary,
     Session,
     SessionRequest,
+    SSCCBlock,
     StockRow,
     Wave,
     WaveState,
@@ -173,6 +177,22 @@ class ServiceClient:
         return BatchResult.model_validate(
             await self._call("POST", "/confirmations", json=body)
         )
+
+    async def reserve_ssccs(self, count: int) -> SSCCBlock:
+        """A block of SSCC serial references for this device."""
+        data = await self._call("POST", "/sscc/reserve", json={"count": count})
+        return SSCCBlock.model_validate(data)
+
+    async def pack_work(self, code: str | None = None) -> PackWork:
+        """What a tote or order number holds; without ``code``, every order
+        ready for packing."""
+        path = "/pack" if code is None else f"/pack/{quote(code, safe='')}"
+        return PackWork.model_validate(await self._call("GET", path))
+
+    async def order_state(self, order_id: str) -> OrderState:
+        """Where an order stands at the service."""
+        path = f"/orders/{quote(order_id, safe='')}"
+        return OrderState.model_validate(await self._call("GET", path))
 
     async def events(self, *, after: int | None = None) -> AsyncIterator[Event]:
         """The service's event stream from after ``after`` (else from now).

@@ -335,11 +335,8 @@ class Journal:
     ) -> Confirmation:
         """Mark the line done here and queue its confirmation, in one transaction."""
         with self.store.write() as db:
-            seq = int(db.table("meta").get("device_seq")["value"]) + 1
-            confirmation = Confirmation(
-                op_id=str(uuid.uuid4()),
-                device_id=self.device_id,
-                device_seq=seq,
+            confirmation = self.enqueue(
+                db,
                 user_id=user_id,
                 kind=kind,
                 task_id=task.task_id,
@@ -350,9 +347,7 @@ class Journal:
                 quantity=quantity,
                 tote=task.tote if quantity else None,
                 reason=reason,
-                scanned_at=_now(),
             )
-            db.table("meta").update("device_seq", {"value": str(seq)})
             db.table("tasks").update(
                 task.task_id,
                 {
@@ -360,14 +355,27 @@ class Journal:
                     "picked_qty": quantity,
                 },
             )
-            db.table("outbox").insert(
-                {
-                    "device_seq": seq,
-                    "op_id": confirmation.op_id,
-                    "payload": confirmation.model_dump_json(),
-                    "created_at": confirmation.scanned_at,
-                }
-            )
+        return confirmation
+
+    def enqueue(self, db: Any, **fields: Any) -> Confirmation:
+        """Number a confirmation and queue it, inside the caller's write."""
+        seq = int(db.table("meta").get("device_seq")["value"]) + 1
+        confirmation = Confirmation(
+            op_id=str(uuid.uuid4()),
+            device_id=self.device_id,
+            device_seq=seq,
+            scanned_at=_now(),
+            **fields,
+        )
+        db.table("meta").update("device_seq", {"value": str(seq)})
+        db.table("outbox").insert(
+            {
+                "device_seq": seq,
+                "op_id": confirmation.op_id,
+                "payload": confirmation.model_dump_json(),
+                "created_at": confirmation.scanned_at,
+            }
+        )
         return confirmation
 
     # Outbox

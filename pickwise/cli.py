@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from terminal.scanners import Scanners
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every ``pickwise`` command."""
     from devices.cli import add_commands as add_device_commands
     from devices.cli import add_scanner_options
+    from labels.cli import add_commands as add_label_commands
 
     parser = argparse.ArgumentParser(prog="pickwise", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -23,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", help="where the demo keeps its files")
     demo.add_argument("--fresh", action="store_true", help="rebuild the demo data")
     add_scanner_options(demo)
+    _add_bench_options(demo)
     demo.set_defaults(run=_run_demo)
 
     serve = sub.add_parser("serve", help="the central stock service")
@@ -41,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     term.add_argument("--data-dir", help="where the device keeps its files")
     add_scanner_options(term)
+    _add_bench_options(term)
     term.set_defaults(run=_run_terminal)
 
     enroll = sub.add_parser(
@@ -52,7 +56,39 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.set_defaults(run=_run_enroll)
 
     add_device_commands(sub)
+    add_label_commands(sub)
     return parser
+
+
+def _add_bench_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--printer",
+        default=os.environ.get("PICKWISE_PRINTER"),
+        metavar="HOST[:PORT]",
+        help="the packing bench's label printer (raw TCP, port 9100 by default),"
+        " or file:FOLDER; default $PICKWISE_PRINTER, else label files in the"
+        " data folder",
+    )
+    parser.add_argument(
+        "--scale",
+        default=os.environ.get("PICKWISE_SCALE"),
+        metavar="PORT",
+        help="the bench scale's serial port or pyserial URL (default $PICKWISE_SCALE)",
+    )
+
+
+def _printer(args: argparse.Namespace, command: str) -> tuple[bool, Any]:
+    """The configured printer (None for label files), or False after saying why."""
+    from labels.errors import PrinterError
+    from labels.printer import parse_printer
+
+    if not args.printer:
+        return True, None
+    try:
+        return True, parse_printer(args.printer)
+    except PrinterError as error:
+        print(f"pickwise {command}: {error}", file=sys.stderr)
+        return False, None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,9 +115,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     from pickwise.demo import run_demo
 
     scanners = _scanners(args, "demo")
-    if scanners is None:
+    usable, printer = _printer(args, "demo")
+    if scanners is None or not usable:
         return 2
-    return run_demo(data_dir=args.data_dir, fresh=args.fresh, scanners=scanners)
+    return run_demo(
+        data_dir=args.data_dir,
+        fresh=args.fresh,
+        scanners=scanners,
+        printer=printer,
+        scale=args.scale,
+    )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
@@ -102,7 +145,8 @@ def _run_terminal(args: argparse.Namespace) -> int:
     from pickwise.terminal_command import run_terminal
 
     scanners = _scanners(args, "terminal")
-    if scanners is None:
+    usable, printer = _printer(args, "terminal")
+    if scanners is None or not usable:
         return 2
     return run_terminal(
         server=args.server,
@@ -110,6 +154,8 @@ def _run_terminal(args: argparse.Namespace) -> int:
         token_file=args.token_file,
         data_dir=args.data_dir,
         scanners=scanners,
+        printer=printer,
+        scale=args.scale,
     )
 
 

@@ -21,6 +21,7 @@ from typing import IO
 
 import httpx
 
+from labels.printer import Printer
 from offline_store.client import Link
 from pickwise import paths
 from pickwise.logs import log_to_file
@@ -35,7 +36,14 @@ SERVICE_FILE = "service.url"
 MAX_HANDHELDS = 4
 
 
-def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
+def run_demo(
+    *,
+    data_dir: str | None,
+    fresh: bool,
+    scanners: Scanners,
+    printer: Printer | None = None,
+    scale: str | None = None,
+) -> int:
     """Build the demo warehouse once, start the service, open the terminal;
     or join the demo already running as another handheld."""
     folder = _folder(data_dir)
@@ -44,7 +52,7 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
         if fresh:
             print("pickwise demo: a demo is running; quit it before --fresh.")
             return 2
-        return _join(folder, running, scanners)
+        return _join(folder, running, scanners, printer=printer, scale=scale)
     if fresh and folder.exists():
         shutil.rmtree(folder)
     db_path = folder / "service" / "stock.db"
@@ -69,6 +77,8 @@ def run_demo(*, data_dir: str | None, fresh: bool, scanners: Scanners) -> int:
                 server=server,
                 device_token=token,
                 transport=Link(),
+                printer=printer,
+                scale=scale,
             )
             return run_app(device, demo=True, scanners=scanners)
 
@@ -86,7 +96,14 @@ def _running(folder: Path) -> str | None:
     return server if up else None
 
 
-def _join(folder: Path, server: str, scanners: Scanners) -> int:
+def _join(
+    folder: Path,
+    server: str,
+    scanners: Scanners,
+    *,
+    printer: Printer | None,
+    scale: str | None,
+) -> int:
     """Another handheld on the running demo, in the first free slot."""
     for slot in range(2, MAX_HANDHELDS + 1):
         held = _hold(folder, slot)
@@ -101,6 +118,8 @@ def _join(folder: Path, server: str, scanners: Scanners) -> int:
                 server=server,
                 device_token=token,
                 transport=Link(),
+                printer=printer,
+                scale=scale,
             )
             return run_app(device, demo=True, scanners=scanners)
     print(f"pickwise demo: {MAX_HANDHELDS} handhelds are open already.")

@@ -7,6 +7,7 @@ import socket
 import sys
 from pathlib import Path
 
+from labels.printer import Printer
 from pickwise import paths
 from pickwise.logs import log_to_file
 from terminal.app import PickwiseApp
@@ -23,6 +24,8 @@ def run_terminal(
     token_file: str | None,
     data_dir: str | None,
     scanners: Scanners,
+    printer: Printer | None = None,
+    scale: str | None = None,
 ) -> int:
     """Run the terminal against ``server`` until the app exits."""
     token = _device_token(token_file)
@@ -40,6 +43,8 @@ def run_terminal(
         device_id=device_id or socket.gethostname(),
         server=server,
         device_token=token,
+        printer=printer,
+        scale=scale,
     )
     return run_app(device, demo=False, scanners=scanners)
 

@@ -16,7 +16,7 @@ from fastapi import (
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, insert, select, update
 
-from stock_service import events, schema, supervise
+from stock_service import events, packing, schema, supervise
 from stock_service.auth import new_token, pin_matches, token_hash
 from stock_service.confirm import ConflictRule, apply_batch, now
 from stock_service.http import DeviceDep, EngineDep, OperatorDep, Refused
@@ -57,6 +57,7 @@ def create_app(engine: Engine, *, conflict: ConflictRule | None = None) -> FastA
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.include_router(router)
     app.include_router(supervise.router)
+    app.include_router(packing.router)
     return app
 
 

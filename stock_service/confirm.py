@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, tuple_, update
 
 from stock_service import schema
+from stock_service.cartons import PACK_AREA, SHIPPED_AREA, Cartons
 from stock_service.events import publish_all
-from wire import Confirmation, Outcome
+from wire import PACK_FIELDS, Confirmation, Outcome
 
 
 def now() -> str:
@@ -25,7 +26,11 @@ def now() -> str:
 
 def payload_hash(confirmation: Confirmation) -> str:
     """A fingerprint of what the device sent, to spot a reused operation id."""
-    body = json.dumps(confirmation.model_dump(mode="json"), sort_keys=True)
+    fields = confirmation.model_dump(mode="json")
+    for name in PACK_FIELDS:
+        if fields.get(name) is None:
+            del fields[name]
+    body = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -34,6 +39,13 @@ ConflictRule = Callable[[Confirmation], tuple[str, str] | None]
 
 # SQLite has one writer; queueing writers here is cheaper than its busy loop.
 _sqlite_writer = threading.Lock()
+
+
+def serial_writes(engine: Engine) -> contextlib.AbstractContextManager[Any]:
+    """Hold this while writing: SQLite writers queue here, others do not wait."""
+    if engine.dialect.name == "sqlite":
+        return _sqlite_writer
+    return contextlib.nullcontext()
 
 
 def apply_batch(
@@ -55,11 +67,8 @@ def apply_batch(
     its wave cancelled. What was taken beyond the line becomes an exception
     with a task to return it to stock.
     """
-    serial = (
-        _sqlite_writer if engine.dialect.name == "sqlite" else contextlib.nullcontext()
-    )
     outcomes = []
-    with serial, engine.begin() as conn:
+    with serial_writes(engine), engine.begin() as conn:
         state = _Batch.read(conn, device_id, batch)
         for confirmation in batch:
             outcome = state.apply(confirmation, conflict)
@@ -89,6 +98,7 @@ class _Batch:
     seen: dict[str, tuple[str, str, str]]  # op_id -> device, payload hash, outcome
     tasks: dict[int, dict[str, Any]]
     stock: dict[tuple[str, str, str], _Stock]
+    cartons: Cartons
     at: str = field(default_factory=now)
     confirmations: list[dict[str, Any]] = field(default_factory=list)
     ledger: list[dict[str, Any]] = field(default_factory=list)
@@ -120,6 +130,7 @@ class _Batch:
                 select(
                     t.task_id,
                     t.wave_id,
+                    t.order_id,
                     t.sku,
                     t.location,
                     t.quantity,
@@ -129,7 +140,12 @@ class _Batch:
                 ).where(t.task_id.in_(ids))
             )
         }
-        pairs = set()
+        cartons = Cartons.read(conn, batch)
+        pairs = {
+            (area, sku)
+            for sku in cartons.skus(batch)
+            for area in (PACK_AREA, SHIPPED_AREA)
+        }
         for c in batch:
             task = tasks.get(c.task_id) if c.task_id is not None else None
             if task is not None and c.quantity:
@@ -149,7 +165,7 @@ class _Batch:
             if pairs
             else {}
         )
-        return cls(device_id, last_seq, seen, tasks, stock)
+        return cls(device_id, last_seq, seen, tasks, stock, cartons)
 
     def apply(self, c: Confirmation, conflict: ConflictRule | None) -> Outcome:
         fingerprint = payload_hash(c)
@@ -198,6 +214,8 @@ class _Batch:
         return outcome
 
     def _effect(self, c: Confirmation) -> Outcome:
+        if c.kind in ("pack", "ship"):
+            return self.cartons.apply(c, self)
         task = self.tasks.get(c.task_id) if c.task_id is not None else None
         if task is None:
             return _rejected(c, "unknown_task", f"Task {c.task_id} is not known here.")
@@ -231,6 +249,10 @@ class _Batch:
                 quantity=task["quantity"] - c.quantity,
             )
         if before != "cancelled":
+            # A carton later in this batch must see this pick.
+            self.cartons.note_pick(
+                task["order_id"], sku, c.quantity, was_open=before == "open"
+            )
             picked = earlier + c.quantity
             task["status"] = "picked" if picked >= task["quantity"] else "short"
             task["picked_qty"] = picked
@@ -247,17 +269,46 @@ class _Batch:
     def _move_stock(
         self, c: Confirmation, task: dict[str, Any], *, sku: str, location: str
     ) -> None:
-        lot = c.lot or ""
+        row = self.book(
+            c,
+            location=location,
+            sku=sku,
+            delta=-c.quantity,
+            reason=c.kind,
+            lot=c.lot or "",
+            wave_id=task["wave_id"],
+        )
+        if row.quantity < 0:
+            self._exception(
+                "stock_discrepancy",
+                c,
+                f"{location} now shows {row.quantity} of {sku}: the record was"
+                " short; recount.",
+                task=task,
+            )
+
+    def book(
+        self,
+        c: Confirmation,
+        *,
+        location: str,
+        sku: str,
+        delta: int,
+        reason: str,
+        lot: str = "",
+        wave_id: int | None = None,
+    ) -> _Stock:
+        """Move stock at one place: the on-hand row, a ledger row, an event."""
         row = self._stock_row(location, sku, lot)
-        row.quantity -= c.quantity
+        row.quantity += delta
         row.changed = True
         self.ledger.append(
             {
                 "sku": sku,
                 "location": location,
                 "lot": lot,
-                "delta": -c.quantity,
-                "reason": c.kind,
+                "delta": delta,
+                "reason": reason,
                 "task_id": c.task_id,
                 "op_id": c.op_id,
                 "device_id": self.device_id,
@@ -272,23 +323,32 @@ class _Batch:
                     "sku": sku,
                     "location": location,
                     "lot": lot,
-                    "delta": -c.quantity,
+                    "delta": delta,
                     "on_hand": row.quantity,
-                    "reason": c.kind,
+                    "reason": reason,
                     "task_id": c.task_id,
-                    "wave_id": task["wave_id"],
+                    "wave_id": wave_id,
                     "user_id": c.user_id,
                 },
             )
         )
-        if row.quantity < 0:
-            self._exception(
-                "stock_discrepancy",
-                c,
-                f"{location} now shows {row.quantity} of {sku}: the record was"
-                " short; recount.",
-                task=task,
-            )
+        return row
+
+    def exception(
+        self,
+        kind: str,
+        c: Confirmation,
+        detail: str,
+        *,
+        sku: str | None = None,
+        location: str | None = None,
+        quantity: int | None = None,
+        floor_task: str | None = None,
+    ) -> None:
+        """Raise an exception about a product and place the confirmation names
+        only indirectly (a carton's contents)."""
+        self._exception(kind, c, detail, quantity=quantity, floor_task=floor_task)
+        self.exceptions[-1].update(sku=sku, location=location)
 
     def _stock_row(self, location: str, sku: str, lot: str) -> _Stock:
         """The lot's own row, else the row without a lot, else a new row."""
@@ -350,6 +410,7 @@ class _Batch:
                     for r in fresh
                 ],
             )
+        self.cartons.write(conn)
         if self.ledger:
             conn.execute(insert(schema.ledger), self.ledger)
         for exception in self.exceptions:

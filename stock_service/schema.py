@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -244,4 +245,50 @@ events = Table(
     Column("kind", String(32), nullable=False),
     Column("body", Text, nullable=False),  # JSON
     Column("at", String(32), nullable=False),
+)
+
+settings = Table(
+    "settings",
+    metadata,
+    Column("key", String(64), primary_key=True),  # e.g. gs1_company_prefix
+    Column("value", Text, nullable=False),
+)
+
+sscc_blocks = Table(
+    "sscc_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The extension digit and the company prefix, as the block's SSCCs begin.
+    Column("prefix", String(16), nullable=False),
+    Column("first", Integer, nullable=False),
+    Column("last", Integer, nullable=False),
+    Column("device_id", ForeignKey("devices.device_id"), nullable=False),
+    Column("reserved_at", String(32), nullable=False),
+    UniqueConstraint("prefix", "first"),
+)
+
+packages = Table(
+    "packages",
+    metadata,
+    Column("sscc", String(18), primary_key=True),
+    Column("order_id", ForeignKey("orders.order_id"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # packed, shipped
+    Column("carton", String(32), nullable=False),
+    Column("weight_kg", String(16), nullable=True),  # an exact decimal, as text
+    Column("closes_order", Boolean, nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("packed_by", Integer, nullable=False),
+    Column("packed_at", String(32), nullable=False),  # the service's clock
+    Column("shipped_at", String(32), nullable=True),
+    Column("pack_op_id", String(36), nullable=False),
+)
+
+package_items = Table(
+    "package_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sscc", ForeignKey("packages.sscc"), nullable=False, index=True),
+    Column("sku", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("tote", String(16), nullable=True),
 )

@@ -23,10 +23,12 @@ from terminal.scanners import (
 )
 from terminal.screens.floor import FloorScreen
 from terminal.screens.menu import MenuScreen
+from terminal.screens.pack import PackScreen
 from terminal.screens.pick import PickScreen
 from terminal.screens.sign_in import SignInScreen
 from terminal.screens.stock import StockScreen
 from terminal.widgets.status_line import StatusLine
+from terminal.workflows.packing import PackingWorkflow
 from terminal.workflows.picking import PickingWorkflow
 from terminal.workflows.stock_lookup import StockLookup
 from terminal.workflows.supervising import Supervision
@@ -170,6 +172,26 @@ class PickwiseApp(App[int]):
             separators=self.separators,
         )
         await self.push_screen(PickScreen(flow))
+
+    def start_pack(self, signed_in: SignedIn) -> None:
+        """Get the bench ready (SSCCs, orders) and open the pack screen."""
+        self.run_worker(
+            self._start_pack(signed_in), name="bench", group="wave", exclusive=True
+        )
+
+    async def _start_pack(self, signed_in: SignedIn) -> None:
+        if signed_in.token is not None:
+            await self.device.prepare_packing()
+        flow = PackingWorkflow(
+            bench=self.device.bench,
+            master=self.device.master,
+            user_id=signed_in.operator.user_id,
+            printer=self.device.printer,
+            previews=self.device.labels_dir,
+            separators=self.separators,
+            has_scale=self.device.scale is not None,
+        )
+        await self.push_screen(PackScreen(flow))
 
     def _sync_changed(self, state: SyncState) -> None:
         self.sync_state = state

@@ -13,14 +13,20 @@ from pathlib import Path
 
 import httpx
 
+from labels.printer import FilePrinter, Printer
 from offline_store.client import Link, ServiceClient
 from offline_store.errors import Refused, Unreachable
 from offline_store.journal import Journal, LocalWave, Operator
 from offline_store.master import MasterData
+from offline_store.packing import PackingJournal
 from offline_store.sync import SyncWorker, refresh_master
 from wire import SessionRequest
 
 log = logging.getLogger("terminal")
+
+SSCC_LOW = 20
+"""Reserve more SSCCs while online when fewer than this are left."""
+SSCC_BLOCK = 100
 
 
 class SignInRefused(Exception):
@@ -47,6 +53,8 @@ class Device:
         server: str,
         device_token: str,
         transport: httpx.AsyncBaseTransport | None = None,
+        printer: Printer | None = None,
+        scale: str | None = None,
     ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.link = transport if isinstance(transport, Link) else None
@@ -58,6 +66,10 @@ class Device:
             server, device_token=device_token, transport=transport
         )
         self.sync = SyncWorker(self.journal, self.client)
+        self.bench = PackingJournal(self.journal)
+        self.labels_dir = data_dir / "labels"
+        self.printer: Printer = printer or FilePrinter(self.labels_dir)
+        self.scale = scale
 
     async def sign_in(
         self,
@@ -116,6 +128,53 @@ class Device:
             await self.refresh_master()
         await asyncio.to_thread(self.journal.load_wave, fetched, user_id=user_id)
         return await asyncio.to_thread(self.journal.current_wave, user_id)
+
+    async def prepare_packing(self) -> bool:
+        """While online: reserve SSCCs ahead and keep the orders ready for
+        packing, so the bench can work on when the network does not."""
+        try:
+            await self._reserve_ssccs()
+            work = await self.client.pack_work()
+        except (Unreachable, Refused) as exc:
+            log.info("packing.not_prepared", extra={"error": str(exc)})
+            return False
+        await asyncio.to_thread(self.bench.keep_work, work)
+        return True
+
+    async def top_up_ssccs(self) -> None:
+        """Reserve more SSCCs if few are left and the service answers."""
+        try:
+            await self._reserve_ssccs()
+        except (Unreachable, Refused) as exc:
+            log.info("packing.sscc_not_reserved", extra={"error": str(exc)})
+
+    async def _reserve_ssccs(self) -> None:
+        if await asyncio.to_thread(self.bench.ssccs_left) < SSCC_LOW:
+            block = await self.client.reserve_ssccs(SSCC_BLOCK)
+            await asyncio.to_thread(self.bench.add_block, block)
+
+    async def fetch_pack_work(self, code: str) -> None:
+        """Bring what a tote or order holds up to date, when the service answers."""
+        queued = await asyncio.to_thread(self.journal.queued)
+        if self.sync.online and queued:
+            # Picks made here must reach the service before it is asked.
+            await self.sync.drain()
+        try:
+            work = await self.client.pack_work(code)
+        except (Unreachable, Refused) as exc:
+            log.info("packing.lookup_local", extra={"error": str(exc)})
+            return
+        await asyncio.to_thread(self.bench.keep_work, work)
+
+    async def shipped_at_service(self, order_id: str) -> str | None:
+        """Send what is queued, then ask the service where the order stands;
+        None when it cannot be reached."""
+        await self.sync.drain()
+        try:
+            state = await self.client.order_state(order_id)
+        except (Unreachable, Refused):
+            return None
+        return state.status
 
     async def close(self) -> None:
         """Close files and connections."""

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 API = "/v1"
 
 Role = Literal["picker", "packer", "supervisor"]
-Kind = Literal["pick", "short"]
+Kind = Literal["pick", "short", "pack", "ship"]
 Status = Literal["applied", "duplicate", "rejected", "gap"]
 
 DEVICE_HEADER = "X-Device-Token"
@@ -261,8 +261,22 @@ class FloorTask(_Model):
     created_at: str
 
 
+class PackedItem(_Model):
+    """Items of one product put in a carton (or set aside), and the tote they
+    came from."""
+
+    sku: str
+    quantity: int = Field(ge=1)
+    tote: str | None = None
+
+
 class Confirmation(_Model):
-    """Something that physically happened on the floor, made on the device."""
+    """Something that physically happened on the floor, made on the device.
+
+    A ``pack`` closes a carton: its SSCC, order, carton type, weight and
+    contents, with the items the packer set aside as not belonging to the
+    order. A ``ship`` says the labelled carton left the bench.
+    """
 
     op_id: str
     device_id: str
@@ -278,6 +292,28 @@ class Confirmation(_Model):
     tote: str | None = None
     reason: str | None = None
     scanned_at: str
+    order_id: str | None = None
+    sscc: str | None = None
+    carton: str | None = None
+    weight_kg: str | None = Field(default=None, description="an exact decimal, as text")
+    contents: list[PackedItem] | None = None
+    set_aside: list[PackedItem] | None = None
+    closes_order: bool | None = Field(
+        default=None, description="the last carton of its order"
+    )
+
+
+PACK_FIELDS = (
+    "order_id",
+    "sscc",
+    "carton",
+    "weight_kg",
+    "contents",
+    "set_aside",
+    "closes_order",
+)
+"""Fields added for packing; left out of a payload's fingerprint while unset,
+so a pick queued before they existed keeps the fingerprint it had."""
 
 
 MAX_BATCH = 500
@@ -337,13 +373,97 @@ class LedgerEntry(_Model):
 class Event(_Model):
     """Something the service applied, in its order; ``seq`` is the stream id.
 
-    Kinds: ``movement``, ``task``, ``wave``, ``exception``, ``floor_task``.
+    Kinds: ``movement``, ``task``, ``wave``, ``exception``, ``floor_task``,
+    ``package``.
     """
 
     seq: int
     kind: str
     at: str
     body: dict[str, Any]
+
+
+class SSCCReserveRequest(_Model):
+    """Ask for a block of SSCC serial references for this device."""
+
+    count: int = Field(default=100, ge=1, le=10000)
+
+
+class SSCCBlock(_Model):
+    """Serial references ``first``..``last`` under ``prefix`` (the extension
+    digit and the company prefix), reserved for one device."""
+
+    prefix: str
+    first: int
+    last: int
+
+
+class ShipTo(_Model):
+    """Where a parcel goes."""
+
+    name: str
+    lines: list[str] = Field(default_factory=list)
+    country: str = ""
+
+
+class PackLine(_Model):
+    """What the picks put in totes for one product of an order."""
+
+    sku: str
+    description: str
+    ordered: int
+    picked: int
+    totes: list[str]
+    codes: list[str] = Field(description="barcodes that name the product")
+
+
+class PackOrder(_Model):
+    """An order as the packer verifies it."""
+
+    order_id: str
+    ship_to: ShipTo
+    totes: list[str]
+    lines: list[PackLine]
+    packed: bool = Field(default=False, description="its last carton is closed")
+
+
+class PackWork(_Model):
+    """What a scanned tote or order number holds: one order, or several when
+    a tote was cluster-picked."""
+
+    code: str
+    orders: list[PackOrder]
+    ship_from: str = ""
+
+
+PackageStatus = Literal["packed", "shipped"]
+
+
+class PackageRow(_Model):
+    """A closed carton."""
+
+    sscc: str
+    order_id: str
+    status: PackageStatus
+    carton: str
+    weight_kg: str | None
+    contents: list[PackedItem]
+    packed_at: str
+    shipped_at: str | None
+    closes_order: bool
+
+
+OrderStatus = Literal["open", "picking", "picked", "packed", "shipped"]
+
+
+class OrderState(_Model):
+    """Where an order stands, from its lines to its parcels."""
+
+    order_id: str
+    status: OrderStatus
+    ship_to: ShipTo
+    lines: int
+    packages: list[PackageRow]
 
 
 class Problem(_Model):

@@ -33,10 +33,12 @@ from stock_service import schema
 from stock_service.auth import hash_pin, token_hash
 from stock_service.db import make_engine, migrate
 from stock_service.errors import DemoDataError
+from stock_service.gs1 import check_digit as gs1_check_digit
 from stock_service.waves import Cart, OpenOrder, group_orders, insert_waves
 
 # GS1 Global Office's example prefix (950), used in GS1's own documentation.
 COMPANY_PREFIX = "9506000"
+SITE_NAME = "pickwise demo DC, 1 Depot Road, Leeds, United Kingdom"
 
 AISLES = 16
 BAYS = 40  # odd bays on the left side, even bays on the right
@@ -110,12 +112,6 @@ def gtin13(item_reference: int) -> str:
     """A GTIN-13 under the example company prefix."""
     body = f"{COMPANY_PREFIX}{item_reference:05d}"
     return body + gs1_check_digit(body)
-
-
-def gs1_check_digit(body: str) -> str:
-    """The GS1 mod-10 check digit of ``body``."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
 
 
 def location_check_digits(code: str) -> str:
@@ -249,6 +245,7 @@ def build_demo(engine: Engine, *, device_token: str) -> DemoSummary:
         )
         _insert_people(conn, device_token)
         _insert_layout(conn)
+        _insert_site(conn)
         _insert_orders(conn, lines, waved)
         wave_ids = insert_waves(conn, carts, demo_layout(), home=home)
         _hand_out_first_wave(conn, carts)
@@ -334,6 +331,18 @@ def _insert_layout(conn: Any) -> None:
     text = resources.files("routing").joinpath("layouts/demo.toml").read_text()
     body = json.dumps(tomllib.loads(text), sort_keys=True)
     conn.execute(insert(schema.layouts), [{"name": "demo", "body": body, "rev": 1}])
+
+
+def _insert_site(conn: Any) -> None:
+    """What labels need: who ships, and the GS1 prefix its SSCCs start with."""
+    conn.execute(
+        insert(schema.settings),
+        [
+            {"key": "gs1_company_prefix", "value": COMPANY_PREFIX},
+            {"key": "sscc_extension_digit", "value": "0"},
+            {"key": "site_name", "value": SITE_NAME},
+        ],
+    )
 
 
 def _insert_orders(conn: Any, lines: list[OrderLine], waved: set[str]) -> None:

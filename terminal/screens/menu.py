@@ -21,9 +21,12 @@ class MenuScreen(Screen[None]):
         Binding("2", "sync", "Send"),
         Binding("3", "floor", "Floor"),
         Binding("4", "stock", "Stock"),
+        Binding("5", "pack", "Pack"),
         Binding("0", "sign_out", "Sign out"),
-        Binding("f9", "pick", "Demo: pick", show=False),
+        Binding("f9", "demo", "Demo", show=False),
     ]
+
+    PACKING_ROLES = ("packer", "supervisor")
 
     def __init__(self, signed_in: SignedIn) -> None:
         super().__init__()
@@ -38,6 +41,8 @@ class MenuScreen(Screen[None]):
             if operator.role == "supervisor":
                 yield Static("3  Floor: waves, pickers, exceptions", classes="choice")
             yield Static("4  Look up stock", classes="choice")
+            if operator.role in self.PACKING_ROLES:
+                yield Static("5  Pack a tote", classes="choice")
             yield Static("0  Sign out", classes="choice")
             if not self.signed_in.online:
                 yield Static("Signed in offline: work on this device only.")
@@ -58,6 +63,8 @@ class MenuScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "floor":
             return self.signed_in.operator.role == "supervisor"
+        if action == "pack":
+            return self.signed_in.operator.role in self.PACKING_ROLES
         return True
 
     def action_floor(self) -> None:
@@ -70,6 +77,18 @@ class MenuScreen(Screen[None]):
     def action_stock(self) -> None:
         """What the stock record holds at a location or of a product."""
         self.app.open_stock()  # type: ignore[attr-defined]
+
+    def action_demo(self) -> None:
+        """Demo only: the job of this role."""
+        if self.signed_in.operator.role == "packer":
+            self.action_pack()
+        else:
+            self.action_pick()
+
+    def action_pack(self) -> None:
+        """Open the packing bench."""
+        self.tell(True, "Opening the bench…")
+        self.app.start_pack(self.signed_in)  # type: ignore[attr-defined]
 
     def action_sign_out(self) -> None:
         """Back to the sign-in screen."""

@@ -16,7 +16,7 @@ from terminal.widgets.feedback_line import FeedbackLine
 from terminal.widgets.scan_entry import ScanEntry
 from terminal.widgets.status_line import StatusLine
 
-DEMO_HINT = "Demo: badge B1001, or picker1 with PIN 1234"
+DEMO_HINT = "Demo: badge B1001 picks, B2001 packs"
 
 
 class SignInScreen(Screen[None]):
