@@ -38,7 +38,7 @@ from stock_service.waves import Cart, OpenOrder, group_orders, insert_waves
 
 # GS1 Global Office's example prefix (950), used in GS1's own documentation.
 COMPANY_PREFIX = "9506000"
-SITE_NAME = "pickwise demo DC, 1 Depot Road, Leeds, United Kingdom"
+SITE_NAME = "pickwise demo DC, 1 Depot Road, Leeds, UK"
 
 AISLES = 16
 BAYS = 40  # odd bays on the left side, even bays on the right
