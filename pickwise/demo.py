@@ -64,21 +64,17 @@ def run_demo(
     # The port of the last run, where handhelds that joined it look again.
     marker = folder / SERVICE_FILE
     last = marker.read_text().strip() if marker.exists() else ""
-    port = int(last.rpartition(":")[2]) if last.rpartition(":")[2].isdecimal() else 0
-    with service_on_loopback(db_path, folder / "service.log", port=port) as server:
+    port = last.rpartition(":")[2]
+    with service_on_loopback(
+        db_path, folder / "service.log", port=int(port) if port.isdecimal() else 0
+    ) as server:
         if server is None:
             print(f"The stock service did not start; see {folder / 'service.log'}")
             return 1
         marker.write_text(server + "\n")
         with _hold(folder, 1) or contextlib.nullcontext():
-            device = Device(
-                data_dir=folder / "device",
-                device_id=DEMO_DEVICE,
-                server=server,
-                device_token=token,
-                transport=Link(),
-                printer=printer,
-                scale=scale,
+            device = _handheld(
+                folder / "device", DEMO_DEVICE, server, token, printer, scale
             )
             return run_app(device, demo=True, scanners=scanners)
 
@@ -112,18 +108,32 @@ def _join(
         with held:
             device_id, token = demo_device_token(folder / "service" / "stock.db", slot)
             log_to_file(folder / f"terminal-{slot}.log")
-            device = Device(
-                data_dir=folder / f"device-{slot}",
-                device_id=device_id,
-                server=server,
-                device_token=token,
-                transport=Link(),
-                printer=printer,
-                scale=scale,
+            device = _handheld(
+                folder / f"device-{slot}", device_id, server, token, printer, scale
             )
             return run_app(device, demo=True, scanners=scanners)
     print(f"pickwise demo: {MAX_HANDHELDS} handhelds are open already.")
     return 2
+
+
+def _handheld(
+    data_dir: Path,
+    device_id: str,
+    server: str,
+    token: str,
+    printer: Printer | None,
+    scale: str | None,
+) -> Device:
+    """A demo handheld: its own files, and a Wi-Fi switch (F11)."""
+    return Device(
+        data_dir=data_dir,
+        device_id=device_id,
+        server=server,
+        device_token=token,
+        transport=Link(),
+        printer=printer,
+        scale=scale,
+    )
 
 
 def _hold(folder: Path, slot: int) -> IO[bytes] | None:

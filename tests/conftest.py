@@ -12,12 +12,14 @@ import stamina
 from sqlalchemy import Engine, insert
 from textual.pilot import Pilot
 
+from bench.service import LoopbackService
 from stock_service import schema
 from stock_service.app import create_app
 from stock_service.auth import token_hash
 from stock_service.db import make_engine, migrate
 from stock_service.demo.build import build_demo
 from terminal.device import Device
+from wire import DEVICE_HEADER
 
 DEVICE_TOKEN = "test-device-token"
 
@@ -69,6 +71,24 @@ def engine(demo_template: Path, tmp_path: Path) -> Iterator[Engine]:
 def network(engine: Engine) -> Switchable:
     """The in-process service behind a network that tests can cut."""
     return Switchable(httpx.ASGITransport(app=create_app(engine)))
+
+
+@pytest.fixture
+async def http(network: Switchable) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the enrolled demo device, on the in-process service."""
+    async with httpx.AsyncClient(
+        transport=network,
+        base_url="http://service",
+        headers={DEVICE_HEADER: DEVICE_TOKEN},
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def served(engine: Engine) -> Iterator[LoopbackService]:
+    """The stock service on loopback, for what needs a real connection (streams)."""
+    with LoopbackService(engine) as service:
+        yield service
 
 
 @pytest.fixture

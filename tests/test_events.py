@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine, select
 
 from bench.proxy import FaultProxy
@@ -18,13 +16,6 @@ from stock_service import schema
 from terminal.workflows.supervising import Supervision
 from tests.conftest import DEVICE_TOKEN
 from wire import API, DEVICE_HEADER, Event
-
-
-@pytest.fixture
-def served(engine: Engine) -> Iterator[LoopbackService]:
-    """The stock service on loopback: streams need a real connection."""
-    with LoopbackService(engine) as service:
-        yield service
 
 
 def tasks(engine: Engine, count: int) -> list[Any]:

@@ -17,18 +17,7 @@ from sqlalchemy import Engine, select, update
 from stock_service import schema
 from stock_service.confirm import payload_hash
 from stock_service.gs1 import is_sscc, sscc
-from tests.conftest import DEVICE_TOKEN, Switchable
-from wire import API, DEVICE_HEADER, Confirmation, PackedItem
-
-
-@pytest.fixture
-async def http(network: Switchable) -> Any:
-    async with httpx.AsyncClient(
-        transport=network,
-        base_url="http://service",
-        headers={DEVICE_HEADER: DEVICE_TOKEN},
-    ) as client:
-        yield client
+from wire import API, Confirmation, PackedItem
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import Engine, func, select
 
 from bench.service import confirmation
 from stock_service import schema
-from tests.conftest import DEVICE_TOKEN, Switchable
-from wire import API, DEVICE_HEADER
+from wire import API
 
 
 async def session(http: httpx.AsyncClient, badge: str) -> dict[str, str]:
@@ -20,16 +18,6 @@ async def session(http: httpx.AsyncClient, badge: str) -> dict[str, str]:
     answer = await http.post(f"{API}/sessions", json={"badge": badge})
     answer.raise_for_status()
     return {"Authorization": f"Bearer {answer.json()['token']}"}
-
-
-@pytest.fixture
-async def http(network: Switchable) -> Any:
-    async with httpx.AsyncClient(
-        transport=network,
-        base_url="http://service",
-        headers={DEVICE_HEADER: DEVICE_TOKEN},
-    ) as client:
-        yield client
 
 
 def count(engine: Engine, table: Any, *where: Any) -> int:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,6 @@ from tests.test_terminal_picking import feedback
 from wire import API, DEVICE_HEADER
 
 WAIT_LIMIT_S = 10.0  # a bound on waiting for the service, never a timing
-
-
-@pytest.fixture
-def served(engine: Engine) -> Iterator[LoopbackService]:
-    with LoopbackService(engine) as service:
-        yield service
 
 
 @pytest.fixture
